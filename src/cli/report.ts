@@ -1,0 +1,70 @@
+// Formats a run's result for people (aligned text) and for machines (one JSON object).
+
+import { formatDuration, type RunResult } from "../sim/index.js";
+
+export interface ReportContext {
+  /** What was run, e.g. "built-in demo 'counter'". */
+  title: string;
+  wallMs: number;
+  /** The command line that reproduces this run exactly. */
+  reproduce: string;
+}
+
+export function formatTextReport(result: RunResult, context: ReportContext): string {
+  const lines: string[] = [];
+  const verdict = result.outcome === "ok" ? "ok" : result.outcome.toUpperCase();
+  lines.push(`osv-sim run: ${context.title}`);
+  lines.push(`  outcome   ${verdict}: ${result.reason}`);
+  lines.push(`  seed      ${result.seed}  (strategy ${result.strategy})`);
+  lines.push(`  digest    ${result.digest}`);
+  lines.push(`  virtual   ${formatDuration(result.virtualNs)}`);
+  lines.push(
+    `  events    ${result.events} (${result.timedEvents} timed, ${result.steps} steps), ` +
+      `${result.choices} choices (${result.nonZeroChoices} non-zero)`,
+  );
+  lines.push(`  wall      ${context.wallMs.toFixed(1)} ms`);
+  if (result.checks.length > 0) {
+    lines.push("  checks");
+    for (const check of result.checks) {
+      const detail = check.message === undefined ? "" : `: ${check.message}`;
+      lines.push(`    ${check.status.padEnd(7)} ${check.name}${detail}`);
+    }
+  }
+  if (result.failure !== null) {
+    const f = result.failure;
+    lines.push(`  failure   ${f.check}: ${f.message}`);
+    lines.push(
+      `            at ${formatDuration(f.timeNs)}, event #${f.eventIndex}${f.runner === null ? "" : `, runner ${f.runner}`}`,
+    );
+    if (f.recent.length > 0) {
+      lines.push("  last events");
+      for (const line of f.recent.slice(-12)) lines.push(`    ${line}`);
+    }
+    lines.push(`  reproduce ${context.reproduce}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function jsonReport(result: RunResult, context: ReportContext): Record<string, unknown> {
+  return {
+    title: context.title,
+    outcome: result.outcome,
+    reason: result.reason,
+    seed: result.seed,
+    strategy: result.strategy,
+    digest: result.digest,
+    stats: {
+      events: result.events,
+      timed_events: result.timedEvents,
+      steps: result.steps,
+      choices: result.choices,
+      non_zero_choices: result.nonZeroChoices,
+      virtual_ns: result.virtualNs,
+      wall_ms: Number(context.wallMs.toFixed(3)),
+    },
+    checks: result.checks,
+    threads: result.runners,
+    failure: result.failure,
+    reproduce: context.reproduce,
+  };
+}

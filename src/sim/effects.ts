@@ -1,0 +1,89 @@
+// The effects a guest thread yields to the engine. Guest code is a `function*` generator typed
+// `Guest<R>`; each `yield` hands over one effect and receives its result (a number) when the engine
+// resumes it. Effects on shared state are interleaving points; local computation between yields is
+// not. All effects share one object shape so the engine's dispatch stays monomorphic.
+
+import type { Cell } from "./memory.js";
+
+export const Op = {
+  /** Spend CPU time (ns); local, not an interleaving point. */
+  Compute: 1,
+  /** Wait for virtual time to pass (ns) without using the CPU; local. */
+  Sleep: 2,
+  Load: 3,
+  Store: 4,
+  CompareAndSwap: 5,
+  FetchAdd: 6,
+  Exchange: 7,
+  Fence: 8,
+  /** Park until woken; a wake that came first is kept as a permit (no lost wakeup). */
+  Block: 9,
+  /** Unpark another runner (or leave it a permit). */
+  Wake: 10,
+  /** A bare scheduling point. */
+  Yield: 11,
+} as const;
+export type CoreOp = (typeof Op)[keyof typeof Op];
+
+/** Ops at or above this value belong to a runner's own extension (the hardware layer's CPU). */
+export const FIRST_EXTENSION_OP = 64;
+
+export interface Effect {
+  readonly op: number;
+  readonly cell: Cell | null;
+  readonly a: number;
+  readonly b: number;
+  /** An object operand: the runner to wake, or an extension's payload. */
+  readonly target: unknown;
+}
+
+/** Guest code: a generator yielding effects, resumed with each effect's numeric result. */
+export type Guest<R = void> = Generator<Effect, R, number>;
+
+function effect(op: number, cell: Cell | null, a: number, b: number, target: unknown): Effect {
+  return { op, cell, a, b, target };
+}
+
+export const compute = (ns: number): Effect => effect(Op.Compute, null, ns, 0, null);
+export const sleep = (ns: number): Effect => effect(Op.Sleep, null, ns, 0, null);
+export const load = (cell: Cell): Effect => effect(Op.Load, cell, 0, 0, null);
+export const store = (cell: Cell, value: number): Effect => effect(Op.Store, cell, value, 0, null);
+/** Compare-and-swap; the result is the old value, so success is `old === expected`. */
+export const compareAndSwap = (cell: Cell, expected: number, desired: number): Effect =>
+  effect(Op.CompareAndSwap, cell, expected, desired, null);
+export const fetchAdd = (cell: Cell, delta: number): Effect => effect(Op.FetchAdd, cell, delta, 0, null);
+export const exchange = (cell: Cell, value: number): Effect => effect(Op.Exchange, cell, value, 0, null);
+export const fence = (): Effect => effect(Op.Fence, null, 0, 0, null);
+export const block = (): Effect => effect(Op.Block, null, 0, 0, null);
+export const wake = (runner: object): Effect => effect(Op.Wake, null, 0, 0, runner);
+export const yieldNow = (): Effect => effect(Op.Yield, null, 0, 0, null);
+/** An effect for a runner's extension handler (op >= FIRST_EXTENSION_OP). */
+export const extension = (
+  op: number,
+  a = 0,
+  b = 0,
+  target: unknown = null,
+  cell: Cell | null = null,
+): Effect => {
+  if (op < FIRST_EXTENSION_OP) throw new RangeError(`extension op ${op} is below ${FIRST_EXTENSION_OP}`);
+  return effect(op, cell, a, b, target);
+};
+
+/** Compare-and-swap that answers true on success, for guest code that only needs the verdict. */
+export function* cas(cell: Cell, expected: number, desired: number): Guest<boolean> {
+  return (yield compareAndSwap(cell, expected, desired)) === expected;
+}
+
+export const CORE_OP_NAMES: Readonly<Record<number, string>> = {
+  [Op.Compute]: "compute",
+  [Op.Sleep]: "sleep",
+  [Op.Load]: "load",
+  [Op.Store]: "store",
+  [Op.CompareAndSwap]: "cas",
+  [Op.FetchAdd]: "fetch_add",
+  [Op.Exchange]: "exchange",
+  [Op.Fence]: "fence",
+  [Op.Block]: "block",
+  [Op.Wake]: "wake",
+  [Op.Yield]: "yield",
+};

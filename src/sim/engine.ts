@@ -1,0 +1,621 @@
+// The simulation engine: virtual time, the event queue, the choice source, runners and the run
+// loop. It knows nothing of OSv. Timed events fire in (time, seq) order; between them, every runner
+// that holds a visible effect is "ready", and which one performs its effect next is a scheduling
+// choice whose default (0) is to keep running the current runner. Local effects (compute, sleep) are
+// performed inline, so only shared-state effects are interleaving points.
+
+import { ChoiceSource, DivergenceError, RandomStrategy, type Strategy } from "./choice.js";
+import { Digest } from "./digest.js";
+import type { Guest } from "./effects.js";
+import { type Effect, Op } from "./effects.js";
+import { EventKind, KindRegistry, RecentEvents } from "./events.js";
+import { guardDeterminism } from "./guard.js";
+import { Memory, type MemoryModel } from "./memory.js";
+import { createEventQueue, type EventQueue, type QueueKind, QueueLimitError } from "./queue.js";
+import { Process, RUNNER_STATE_NAMES, Runner, RunnerState, SUSPENDED } from "./runner.js";
+import { assertTimeNs, formatDuration } from "./time.js";
+
+/** A timed-event target. `kind` names the event in digests and traces; `id` says whose it is. */
+export interface TimedHandler {
+  readonly kind: number;
+  readonly id: number;
+  fire(arg: number): void;
+}
+
+export interface Limits {
+  /** Dispatches (timed events fired plus effects performed) before the run is cut off. */
+  maxEvents: number;
+  /** Virtual time past which the run is cut off (a budget; `untilNs` is the normal end). */
+  maxVirtualNs: number;
+  /** Visible effects performed without virtual time advancing (a spin with no way out). */
+  maxStepsPerInstant: number;
+  /** Pending timed events. */
+  maxPendingEvents: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  maxEvents: 100_000_000,
+  maxVirtualNs: Number.MAX_SAFE_INTEGER,
+  maxStepsPerInstant: 1_000_000,
+  maxPendingEvents: 1 << 22,
+};
+
+export interface SimulationOptions {
+  /** Seed of the default random strategy, and reported with every result. */
+  seed?: number;
+  /** Decides every choice; defaults to RandomStrategy(seed). */
+  strategy?: Strategy;
+  /** Keep the whole choice log in memory (default true). */
+  keepChoiceLog?: boolean;
+  limits?: Partial<Limits>;
+  queue?: QueueKind;
+  /** How many recent events a failure report carries (default 32). */
+  recentEvents?: number;
+  /** Observes every dispatch (trace writers). */
+  onDispatch?: DispatchListener;
+  /** Observes every choice (trace writers). */
+  onChoice?: (index: number, labelId: number, label: string, value: number) => void;
+}
+
+export type DispatchListener = (
+  index: number,
+  timeNs: number,
+  kind: number,
+  runner: number,
+  value: number,
+) => void;
+
+export type Outcome = "ok" | "violation" | "deadlock" | "budget" | "divergence";
+
+export interface Failure {
+  /** The check or verdict that failed: an invariant's name, "deadlock", "budget", "divergence". */
+  check: string;
+  message: string;
+  timeNs: number;
+  /** Index of the dispatch during which it failed. */
+  eventIndex: number;
+  /** The runner that was stepping, if any. */
+  runner: string | null;
+  /** The last events before the failure, formatted one per line. */
+  recent: string[];
+}
+
+export interface CheckResult {
+  name: string;
+  status: "pass" | "fail" | "not-run";
+  message?: string;
+}
+
+export interface RunnerSummary {
+  id: number;
+  name: string;
+  state: string;
+  steps: number;
+}
+
+export interface RunResult {
+  outcome: Outcome;
+  /** One line: why the run ended. */
+  reason: string;
+  seed: number;
+  strategy: string;
+  digest: string;
+  virtualNs: number;
+  /** Dispatches: timed events fired plus effects performed. */
+  events: number;
+  timedEvents: number;
+  steps: number;
+  choices: number;
+  nonZeroChoices: number;
+  checks: CheckResult[];
+  runners: RunnerSummary[];
+  failure: Failure | null;
+}
+
+/** A failed invariant: carries where and when in the run it happened. */
+export class InvariantViolation extends Error {
+  override name = "InvariantViolation";
+  constructor(
+    readonly check: string,
+    readonly detail: string,
+    readonly timeNs: number,
+    readonly eventIndex: number,
+    readonly runner: string | null,
+    readonly seed: number,
+    readonly recent: string[],
+  ) {
+    super(`${check}: ${detail} (at ${formatDuration(timeNs)}, event #${eventIndex}, seed ${seed})`);
+  }
+}
+
+/** A limit was exceeded: an inconclusive verdict, never a hang. */
+class BudgetExceeded extends Error {
+  override name = "BudgetExceeded";
+}
+
+type EndCheck = (sim: Simulation) => string | null | undefined;
+
+export class Simulation {
+  readonly seed: number;
+  readonly choice: ChoiceSource;
+  readonly memory: Memory;
+  readonly kinds = new KindRegistry();
+  readonly limits: Readonly<Limits>;
+  readonly digest = new Digest();
+  private memoryModel: MemoryModel;
+
+  private nowNs = 0;
+  private seq = 0;
+  private readonly queue: EventQueue<TimedHandler | Runner>;
+  private readonly runners: Runner[] = [];
+  private readonly ready: Runner[] = [];
+  private readonly candidateIds: number[] = [];
+  private current: Runner | null = null;
+  private dispatches = 0;
+  private timedEvents = 0;
+  private stepCount = 0;
+  private stepsThisInstant = 0;
+  private digestTimeNs = 0;
+  private instantNs = -1;
+  private readonly recent: RecentEvents;
+  private readonly onDispatch: DispatchListener | null;
+  private readonly endChecks: { name: string; check: EndCheck }[] = [];
+  private started = false;
+
+  constructor(options: SimulationOptions = {}) {
+    this.seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0)
+      throw new RangeError(`seed must be a non-negative safe integer`);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.queue = createEventQueue<TimedHandler | Runner>(
+      options.queue ?? "wheel",
+      this.limits.maxPendingEvents,
+    );
+    const choiceOptions: ConstructorParameters<typeof ChoiceSource>[1] = {
+      keepLog: options.keepChoiceLog ?? true,
+      digest: this.digest,
+    };
+    if (options.onChoice !== undefined) choiceOptions.listener = options.onChoice;
+    this.choice = new ChoiceSource(options.strategy ?? new RandomStrategy(this.seed), choiceOptions);
+    this.memory = new Memory();
+    this.memoryModel = this.memory;
+    this.recent = new RecentEvents(options.recentEvents ?? 32);
+    this.onDispatch = options.onDispatch ?? null;
+  }
+
+  /** Current virtual time in nanoseconds. */
+  get now(): number {
+    return this.nowNs;
+  }
+  /** Dispatches so far (the index the next dispatch gets). */
+  get eventCount(): number {
+    return this.dispatches;
+  }
+  /** The runner whose effect is being performed or whose guest code is running, if any. */
+  get currentRunner(): Runner | null {
+    return this.current;
+  }
+
+  /** Replaces the memory model (x86-TSO); must happen before the run starts. */
+  setMemoryModel(model: MemoryModel): void {
+    if (this.started) throw new Error("the memory model must be set before the run starts");
+    this.memoryModel = model;
+  }
+
+  // ---- building -------------------------------------------------------------------------------
+
+  /** Adds a runner and schedules its start at the current virtual time. */
+  addRunner<T extends Runner>(runner: T): T {
+    if (runner.id !== -1) throw new Error(`runner '${runner.name}' was already added`);
+    runner.id = this.runners.length;
+    runner.memoryAgent = runner.id;
+    this.runners.push(runner);
+    this.resumeAt(runner, this.nowNs, 0);
+    return runner;
+  }
+
+  /** Starts a guest thread with its own notional CPU (the engine-only runtime). */
+  spawn<R>(name: string, body: (self: Process<R>) => Guest<R>): Process<R> {
+    return this.addRunner(new Process<R>(name, body));
+  }
+
+  /** Schedules `handler.fire(arg)` at absolute virtual time `timeNs` (not in the past). */
+  at(timeNs: number, handler: TimedHandler, arg = 0): void {
+    if (handler instanceof Runner || handler.kind === EventKind.Wakeup) {
+      throw new Error(
+        "at(): runners are resumed with resumeAt(); handlers need a kind from kinds.allocate()",
+      );
+    }
+    this.push(timeNs, handler, arg);
+  }
+
+  private push(timeNs: number, handler: TimedHandler | Runner, arg: number): void {
+    if (timeNs < this.nowNs)
+      throw new RangeError(`cannot schedule at ${timeNs} ns, before now (${this.nowNs} ns)`);
+    if (!Number.isSafeInteger(timeNs)) assertTimeNs(timeNs, "event time");
+    this.queue.push(timeNs, this.seq++, handler, arg);
+  }
+
+  /** Registers an end-of-run property; it answers a failure message, or null when it holds. */
+  addCheck(name: string, check: EndCheck): void {
+    this.endChecks.push({ name, check });
+  }
+
+  // ---- used by runners and guest code --------------------------------------------------------
+
+  /** Schedules a timed wakeup of `runner` that resumes its guest code with `value`. */
+  resumeAt(runner: Runner, timeNs: number, value: number): void {
+    runner.state = runner.state === RunnerState.New ? RunnerState.New : RunnerState.Waiting;
+    runner.resumeValue = value;
+    this.push(timeNs, runner, ++runner.wakeToken);
+  }
+
+  /** Cancels a runner's pending timed wakeup (its event becomes stale). */
+  cancelResume(runner: Runner): void {
+    runner.wakeToken++;
+  }
+
+  /** Resumes a blocked or suspended runner now, from inside a dispatch. */
+  resumeNow(runner: Runner, value: number): void {
+    if (runner.state !== RunnerState.Blocked)
+      throw new Error(`resumeNow: runner '${runner.name}' is not blocked`);
+    this.record(EventKind.Unblock, runner.id, value);
+    this.advance(runner, value);
+  }
+
+  /** Fails the run with an invariant violation unless `condition` holds. */
+  assert(condition: boolean, check: string, message: string | (() => string)): asserts condition {
+    if (!condition) this.fail(check, typeof message === "string" ? message : message());
+  }
+
+  /** Fails the run with an invariant violation. */
+  fail(check: string, message: string): never {
+    throw new InvariantViolation(
+      check,
+      message,
+      this.nowNs,
+      this.dispatches,
+      this.current?.name ?? null,
+      this.seed,
+      this.formatRecent(),
+    );
+  }
+
+  runnerList(): readonly Runner[] {
+    return this.runners;
+  }
+
+  // ---- the run loop ----------------------------------------------------------------------------
+
+  /** Runs until quiescence, `untilNs`, a failure or a budget; one call per simulation. */
+  run(options: { untilNs?: number } = {}): RunResult {
+    if (this.started) throw new Error("a Simulation runs once; build a new one");
+    this.started = true;
+    const untilNs = options.untilNs ?? Number.MAX_SAFE_INTEGER;
+    assertTimeNs(untilNs, "run duration");
+    const restore = guardDeterminism();
+    let outcome: Outcome = "ok";
+    let reason: string;
+    let failure: Failure | null = null;
+    try {
+      reason = this.loop(untilNs);
+      if (reason.startsWith("deadlock")) {
+        outcome = "deadlock";
+        failure = this.makeFailure("deadlock", reason);
+      }
+    } catch (error) {
+      if (error instanceof InvariantViolation) {
+        outcome = "violation";
+        reason = `invariant '${error.check}' violated`;
+        failure = {
+          check: error.check,
+          message: error.detail,
+          timeNs: error.timeNs,
+          eventIndex: error.eventIndex,
+          runner: error.runner,
+          recent: error.recent,
+        };
+      } else if (error instanceof BudgetExceeded || error instanceof QueueLimitError) {
+        outcome = "budget";
+        reason = `budget exceeded: ${error.message}`;
+        failure = this.makeFailure("budget", error.message);
+      } else if (error instanceof DivergenceError) {
+        outcome = "divergence";
+        reason = error.message;
+        failure = this.makeFailure("divergence", error.message);
+      } else {
+        throw error;
+      }
+    } finally {
+      restore();
+    }
+    const checks = this.runEndChecks(outcome === "ok");
+    const failed = checks.find((c) => c.status === "fail");
+    if (outcome === "ok" && failed !== undefined) {
+      outcome = "violation";
+      reason = `check '${failed.name}' failed`;
+      failure = this.makeFailure(failed.name, failed.message ?? "");
+    }
+    return this.result(outcome, reason, failure, checks);
+  }
+
+  private loop(untilNs: number): string {
+    const queue = this.queue;
+    const ready = this.ready;
+    for (;;) {
+      while (queue.size > 0 && queue.peekTime() <= this.nowNs) this.fireNext();
+      if (ready.length > 0) {
+        this.stepOne();
+        continue;
+      }
+      if (queue.size === 0) return this.quiescence();
+      const next = queue.peekTime();
+      if (next > untilNs) {
+        this.nowNs = untilNs;
+        return `reached the run duration (${formatDuration(untilNs)})`;
+      }
+      if (next > this.limits.maxVirtualNs) {
+        throw new BudgetExceeded(
+          `virtual time would pass maxVirtualNs (${formatDuration(this.limits.maxVirtualNs)})`,
+        );
+      }
+      this.nowNs = next;
+    }
+  }
+
+  private quiescence(): string {
+    const stuck = this.runners.filter((r) => r.state === RunnerState.Blocked && r.blockedMeansDeadlock);
+    if (stuck.length === 0) return "all runners finished";
+    const names = stuck.map((r) => r.name).join(", ");
+    return `deadlock: nothing can run and no event is pending; blocked: ${names}`;
+  }
+
+  private fireNext(): void {
+    const queue = this.queue;
+    const handler = queue.pop();
+    const arg = queue.poppedArg;
+    if (handler.kind === EventKind.Wakeup) {
+      // Runners are the only handlers of this kind (TimedHandler kinds come from allocate()).
+      const runner = handler as Runner;
+      if (arg !== runner.wakeToken) return; // a cancelled wakeup
+      this.timedEvents++;
+      this.record(EventKind.Wakeup, runner.id, runner.resumeValue);
+      this.advance(runner, runner.resumeValue);
+      return;
+    }
+    this.timedEvents++;
+    this.record(handler.kind, handler.id, arg);
+    (handler as TimedHandler).fire(arg);
+  }
+
+  /** Picks the next ready runner (a scheduling choice when several are ready) and steps it. */
+  private stepOne(): void {
+    const ready = this.ready;
+    let runner: Runner;
+    if (ready.length === 1) {
+      runner = ready[0]!;
+    } else {
+      const current = this.current;
+      const ids = this.candidateIds;
+      ids.length = 0;
+      const currentReady = current !== null && current.state === RunnerState.Ready;
+      if (currentReady) ids.push(current.id);
+      for (const r of ready) if (r !== current) ids.push(r.id);
+      const pick = this.choice.schedule(ids, "sched");
+      runner = this.runners[ids[pick]!]!;
+    }
+    this.countInstantStep();
+    this.perform(runner);
+  }
+
+  private countInstantStep(): void {
+    if (this.instantNs !== this.nowNs) {
+      this.instantNs = this.nowNs;
+      this.stepsThisInstant = 0;
+    }
+    if (++this.stepsThisInstant > this.limits.maxStepsPerInstant) {
+      throw new BudgetExceeded(
+        `${this.limits.maxStepsPerInstant} effects at one virtual instant (${formatDuration(this.nowNs)}): a spin that never yields time`,
+      );
+    }
+  }
+
+  /** Performs the runner's pending visible effect, then runs its guest code to the next effect. */
+  private perform(runner: Runner): void {
+    const effect = runner.pending!;
+    runner.pending = null;
+    this.removeReady(runner);
+    this.current = runner;
+    runner.steps++;
+    this.stepCount++;
+    const memory = this.memoryModel;
+    const agent = runner.memoryAgent;
+    let result = 0;
+    switch (effect.op) {
+      case Op.Load:
+        result = memory.load(agent, effect.cell!);
+        break;
+      case Op.Store:
+        memory.store(agent, effect.cell!, effect.a);
+        result = effect.a; // recorded as the value written; the guest gets it back too
+        break;
+      case Op.CompareAndSwap:
+        result = memory.compareAndSwap(agent, effect.cell!, effect.a, effect.b);
+        break;
+      case Op.FetchAdd:
+        result = memory.fetchAdd(agent, effect.cell!, effect.a);
+        break;
+      case Op.Exchange:
+        result = memory.exchange(agent, effect.cell!, effect.a);
+        break;
+      case Op.Fence:
+        memory.fence(agent);
+        break;
+      case Op.Yield:
+        break;
+      case Op.Block:
+        this.record(Op.Block, runner.id, runner.permit ? 1 : 0);
+        if (runner.permit) {
+          runner.permit = false;
+          this.advance(runner, 0);
+        } else {
+          runner.state = RunnerState.Blocked;
+        }
+        return;
+      case Op.Wake:
+        this.record(Op.Wake, runner.id, this.wakeRunner(effect.target));
+        this.advance(runner, 0);
+        return;
+      default: {
+        const extensionResult = runner.performExtension(effect);
+        this.record(effect.op, runner.id, extensionResult === SUSPENDED ? -1 : extensionResult);
+        if (extensionResult === SUSPENDED) {
+          runner.state = RunnerState.Blocked;
+          return;
+        }
+        this.advance(runner, extensionResult);
+        return;
+      }
+    }
+    this.record(effect.op, runner.id, result);
+    this.advance(runner, result);
+  }
+
+  /** Wakes the target of a Wake effect; answers the target's id (recorded with the event). */
+  private wakeRunner(target: unknown): number {
+    if (!(target instanceof Runner) || target.id < 0 || this.runners[target.id] !== target) {
+      throw new Error("wake: the target is not a runner of this simulation");
+    }
+    if (target.state === RunnerState.Blocked) {
+      this.record(EventKind.Unblock, target.id, 0);
+      this.advance(target, 0);
+    } else if (target.state !== RunnerState.Done) {
+      target.permit = true;
+    }
+    return target.id;
+  }
+
+  /**
+   * Resumes guest code with `result`. Local effects are performed inline; the runner ends Ready
+   * (holding a visible effect), Waiting, Blocked or Done.
+   */
+  private advance(runner: Runner, result: number): void {
+    const previous = this.current;
+    this.current = runner;
+    const effect: Effect | null = runner.resume(result);
+    this.current = previous;
+    if (effect === null) {
+      runner.state = RunnerState.Done;
+      this.record(EventKind.Finish, runner.id, 0);
+      return;
+    }
+    const op = effect.op;
+    if (op === Op.Compute || op === Op.Sleep) {
+      const ns = effect.a;
+      if (!(Number.isSafeInteger(ns) && ns >= 0)) {
+        throw new RangeError(
+          `runner '${runner.name}': ${op === Op.Compute ? "compute" : "sleep"}(${ns}) needs whole ns >= 0`,
+        );
+      }
+      runner.steps++;
+      this.stepCount++;
+      this.resumeAt(runner, this.nowNs + ns, 0);
+      return;
+    }
+    runner.pending = effect;
+    runner.state = RunnerState.Ready;
+    this.ready.push(runner);
+  }
+
+  private removeReady(runner: Runner): void {
+    const ready = this.ready;
+    const last = ready.length - 1;
+    if (ready[last] === runner) {
+      ready.pop();
+      return;
+    }
+    const index = ready.indexOf(runner);
+    if (index < 0) throw new Error(`engine: runner '${runner.name}' was stepped but not ready`);
+    ready.splice(index, 1);
+  }
+
+  private record(kind: number, runner: number, value: number): void {
+    const index = this.dispatches++;
+    if (index >= this.limits.maxEvents)
+      throw new BudgetExceeded(`more than maxEvents (${this.limits.maxEvents}) events`);
+    const digest = this.digest;
+    // Time enters as the delta since the previous dispatch: one word in all but rare cases.
+    const deltaNs = this.nowNs - this.digestTimeNs;
+    this.digestTimeNs = this.nowNs;
+    if (deltaNs < 0x80000000) digest.word(deltaNs);
+    else digest.safeInteger(deltaNs);
+    digest.word((kind << 20) | runner);
+    digest.word(value);
+    this.recent.record(this.nowNs, kind, runner, value);
+    this.onDispatch?.(index, this.nowNs, kind, runner, value);
+  }
+
+  // ---- results -----------------------------------------------------------------------------------
+
+  private runEndChecks(runThem: boolean): CheckResult[] {
+    const results: CheckResult[] = [];
+    for (const { name, check } of this.endChecks) {
+      if (!runThem) {
+        results.push({ name, status: "not-run" });
+        continue;
+      }
+      const message = check(this);
+      results.push(message == null ? { name, status: "pass" } : { name, status: "fail", message });
+    }
+    return results;
+  }
+
+  private makeFailure(check: string, message: string): Failure {
+    return {
+      check,
+      message,
+      timeNs: this.nowNs,
+      eventIndex: this.dispatches,
+      runner: this.current?.name ?? null,
+      recent: this.formatRecent(),
+    };
+  }
+
+  /** The recent events as lines: `#index time kind runner value`. */
+  formatRecent(): string[] {
+    return this.recent.list().map((e) => {
+      const runner =
+        e.runner >= 0 && e.runner < this.runners.length ? this.runners[e.runner]!.name : `#${e.runner}`;
+      return `#${e.index} ${formatDuration(e.timeNs)} ${this.kinds.name(e.kind)} ${runner} ${e.value}`;
+    });
+  }
+
+  private result(
+    outcome: Outcome,
+    reason: string,
+    failure: Failure | null,
+    checks: CheckResult[],
+  ): RunResult {
+    return {
+      outcome,
+      reason,
+      seed: this.seed,
+      strategy: this.choice.strategy.name,
+      digest: this.digest.hex(),
+      virtualNs: this.nowNs,
+      events: this.dispatches,
+      timedEvents: this.timedEvents,
+      steps: this.stepCount,
+      choices: this.choice.count,
+      nonZeroChoices: this.choice.nonZeroCount,
+      checks,
+      runners: this.runners.map((r) => ({
+        id: r.id,
+        name: r.name,
+        state: RUNNER_STATE_NAMES[r.state],
+        steps: r.steps,
+      })),
+      failure,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+// The engine's public surface: other layers import only from here.
+
+export {
+  ChoiceLog,
+  ChoiceSource,
+  DivergenceError,
+  MAX_CHOICE_BOUND,
+  RandomStrategy,
+  ReplayStrategy,
+  SequenceStrategy,
+  type Strategy,
+} from "./choice.js";
+export { Digest } from "./digest.js";
+export {
+  block,
+  CORE_OP_NAMES,
+  cas,
+  compareAndSwap,
+  compute,
+  type Effect,
+  exchange,
+  extension,
+  FIRST_EXTENSION_OP,
+  fence,
+  fetchAdd,
+  type Guest,
+  load,
+  Op,
+  sleep,
+  store,
+  wake,
+  yieldNow,
+} from "./effects.js";
+export {
+  type CheckResult,
+  DEFAULT_LIMITS,
+  type DispatchListener,
+  type Failure,
+  InvariantViolation,
+  type Limits,
+  type Outcome,
+  type RunnerSummary,
+  type RunResult,
+  Simulation,
+  type SimulationOptions,
+  type TimedHandler,
+} from "./engine.js";
+export { EventKind, KindRegistry, type RecentEvent } from "./events.js";
+export { guardDeterminism, NondeterminismError } from "./guard.js";
+export { Cell, CellValueError, Memory, type MemoryModel } from "./memory.js";
+export { createEventQueue, type EventQueue, HeapJsQueue, type QueueKind, TypedHeapQueue } from "./queue.js";
+export { Rng } from "./rng.js";
+export {
+  Process,
+  RUNNER_STATE_NAMES,
+  Runner,
+  RunnerState,
+  type RunnerStateValue,
+  SUSPENDED,
+} from "./runner.js";
+export {
+  assertTimeNs,
+  DurationError,
+  formatDuration,
+  type Nanoseconds,
+  NS_PER_MS,
+  NS_PER_S,
+  NS_PER_US,
+  parseDuration,
+} from "./time.js";

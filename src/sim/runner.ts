@@ -1,0 +1,80 @@
+// Runners are what the engine schedules: each steps one stream of guest effects at a time. The
+// engine-only runtime uses Process (one generator, its own notional CPU); the hardware layer
+// subclasses Runner for a vCPU that switches between thread contexts and takes interrupts between
+// steps. The engine owns a runner's scheduling state; a subclass only produces and performs effects.
+
+import type { Effect, Guest } from "./effects.js";
+
+export const RunnerState = {
+  /** Created; its start is scheduled. */
+  New: 0,
+  /** Holds a pending visible effect and competes at scheduling points. */
+  Ready: 1,
+  /** Waiting for a timed wakeup (compute, sleep). */
+  Waiting: 2,
+  /** Parked until something resumes it. */
+  Blocked: 3,
+  Done: 4,
+} as const;
+export type RunnerStateValue = (typeof RunnerState)[keyof typeof RunnerState];
+
+export const RUNNER_STATE_NAMES = ["new", "ready", "waiting", "blocked", "done"] as const;
+
+/** Returned by performExtension when the runner leaves the ready set until resumed. */
+export const SUSPENDED = Symbol("suspended");
+
+export abstract class Runner {
+  /** Runners' timed events all have the wakeup kind (EventKind.Wakeup). */
+  readonly kind = 12;
+  /** Assigned by the simulation when the runner is added. */
+  id = -1;
+  state: RunnerStateValue = RunnerState.New;
+  /** The visible effect this runner will perform when next scheduled (state Ready). */
+  pending: Effect | null = null;
+  /** A wake that arrived while not blocked; the next Block consumes it. */
+  permit = false;
+  /** Identifies the one timed wakeup that is current; older ones are stale. */
+  wakeToken = 0;
+  /** Value handed to the guest when the current timed wakeup fires. */
+  resumeValue = 0;
+  /** Effects performed (visible and local). */
+  steps = 0;
+  /** The agent number the memory model sees for this runner's accesses. */
+  memoryAgent = 0;
+
+  constructor(readonly name: string) {}
+
+  /** Resumes guest code with the previous effect's result; answers its next effect, or null when done. */
+  abstract resume(result: number): Effect | null;
+
+  /** Performs an effect with op >= FIRST_EXTENSION_OP. */
+  performExtension(effect: Effect): number | typeof SUSPENDED {
+    throw new Error(`runner '${this.name}' has no handler for extension op ${effect.op}`);
+  }
+
+  /** Whether being blocked at quiescence means deadlock (a halted vCPU, for one, does not). */
+  get blockedMeansDeadlock(): boolean {
+    return true;
+  }
+}
+
+/** A guest thread that owns its own notional CPU: the engine-only runtime. */
+export class Process<R = unknown> extends Runner {
+  private readonly generator: Guest<R>;
+  /** What the guest code returned, once done. */
+  result: R | undefined;
+
+  constructor(name: string, body: (self: Process<R>) => Guest<R>) {
+    super(name);
+    this.generator = body(this);
+  }
+
+  resume(result: number): Effect | null {
+    const next = this.generator.next(result);
+    if (next.done === true) {
+      this.result = next.value;
+      return null;
+    }
+    return next.value;
+  }
+}

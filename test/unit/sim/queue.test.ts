@@ -1,0 +1,77 @@
+// Goal: every event-queue implementation pops in the same strict (time, seq) order; method: a
+// fast-check property drives all three with the same random push/pop programs and compares them.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createEventQueue, type QueueKind } from "../../../src/sim/index.js";
+
+const KINDS: QueueKind[] = ["wheel", "typed", "heap-js"];
+
+type Operation = { push: true; deltaNs: number } | { push: false };
+
+const operation = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      push: fc.constant(true as const),
+      deltaNs: fc.oneof(fc.nat(8), fc.nat(5000), fc.nat(10_000_000)),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ push: fc.constant(false as const) }) },
+);
+
+function play(kind: QueueKind, ops: readonly Operation[]): string[] {
+  const queue = createEventQueue<string>(kind);
+  const popped: string[] = [];
+  let now = 0;
+  let seq = 0;
+  for (const op of ops) {
+    if (op.push) {
+      const id = seq++;
+      queue.push(now + op.deltaNs, id, `e${id}`, id * 2);
+    } else if (queue.size > 0) {
+      const peeked = queue.peekTime();
+      const item = queue.pop();
+      expect(queue.poppedTimeNs).toBe(peeked);
+      expect(queue.poppedTimeNs).toBeGreaterThanOrEqual(now);
+      expect(queue.poppedArg).toBe(queue.poppedSeq * 2);
+      now = queue.poppedTimeNs;
+      popped.push(`${item}@${now}`);
+    }
+  }
+  while (queue.size > 0) {
+    const item = queue.pop();
+    popped.push(`${item}@${queue.poppedTimeNs}`);
+  }
+  return popped;
+}
+
+describe("event queues", () => {
+  it("agree with each other on random programs", () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 400 }), (ops) => {
+        const reference = play("heap-js", ops);
+        for (const kind of KINDS) expect(play(kind, ops)).toEqual(reference);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each(KINDS)("%s orders equal times by seq, and time before seq", (kind) => {
+    const queue = createEventQueue<string>(kind);
+    queue.push(10, 0, "a", 0);
+    queue.push(5, 1, "b", 0);
+    queue.push(10, 2, "c", 0);
+    queue.push(5, 3, "d", 0);
+    queue.push(100_000, 4, "far", 0);
+    const order: string[] = [];
+    while (queue.size > 0) order.push(queue.pop());
+    expect(order).toEqual(["b", "d", "a", "c", "far"]);
+  });
+
+  it.each(KINDS)("%s refuses to grow past its limit", (kind) => {
+    const queue = createEventQueue<number>(kind, 1024);
+    expect(() => {
+      for (let i = 0; i < 5000; i++) queue.push(i * 10_000, i, i, 0);
+    }).toThrow(/limit/);
+  });
+});
