@@ -128,6 +128,9 @@ export class InvariantViolation extends Error {
   }
 }
 
+/** Runner ids share a digest word with the event kind. */
+const MAX_RUNNERS = 1 << 20;
+
 /** A limit was exceeded: an inconclusive verdict, never a hang. */
 class BudgetExceeded extends Error {
   override name = "BudgetExceeded";
@@ -207,6 +210,8 @@ export class Simulation {
   /** Adds a runner and schedules its start at the current virtual time. */
   addRunner<T extends Runner>(runner: T): T {
     if (runner.id !== -1) throw new Error(`runner '${runner.name}' was already added`);
+    // Digests pack a runner id into 20 bits.
+    if (this.runners.length >= MAX_RUNNERS) throw new BudgetExceeded(`more than ${MAX_RUNNERS} runners`);
     runner.id = this.runners.length;
     runner.memoryAgent = runner.id;
     this.runners.push(runner);
@@ -264,7 +269,7 @@ export class Simulation {
   }
 
   /** Fails the run with an invariant violation unless `condition` holds. */
-  assert(condition: boolean, check: string, message: string | (() => string)): asserts condition {
+  assert(condition: boolean, check: string, message: string | (() => string)): void {
     if (!condition) this.fail(check, typeof message === "string" ? message : message());
   }
 
@@ -540,9 +545,10 @@ export class Simulation {
   }
 
   private record(kind: number, runner: number, value: number): void {
-    const index = this.dispatches++;
-    if (index >= this.limits.maxEvents)
+    if (this.dispatches >= this.limits.maxEvents) {
       throw new BudgetExceeded(`more than maxEvents (${this.limits.maxEvents}) events`);
+    }
+    const index = this.dispatches++;
     const digest = this.digest;
     // Time enters as the delta since the previous dispatch: one word in all but rare cases.
     const deltaNs = this.nowNs - this.digestTimeNs;

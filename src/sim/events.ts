@@ -15,6 +15,7 @@ export const EventKind = {
 
 /** First id handed out by KindRegistry.allocate for timed-event handlers of other layers. */
 const FIRST_ALLOCATED_KIND = 256;
+const MAX_KIND = 2048;
 
 export class KindRegistry {
   private readonly names = new Map<number, string>();
@@ -40,6 +41,9 @@ export class KindRegistry {
 
   /** Hands out a fresh kind for a timed-event handler; allocation order must be deterministic. */
   allocate(name: string): number {
+    // Digests pack a kind into 11 bits beside a 20-bit runner id.
+    if (this.nextAllocated >= MAX_KIND)
+      throw new RangeError(`more than ${MAX_KIND - FIRST_ALLOCATED_KIND} event kinds`);
     const kind = this.nextAllocated++;
     this.names.set(kind, name);
     return kind;

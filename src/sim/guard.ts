@@ -13,20 +13,23 @@ let restoreAll: Restore[] = [];
 
 function poison(target: object, key: string, what: string): Restore {
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
-  if (descriptor === undefined || descriptor.configurable === false) return () => {};
+  if (descriptor !== undefined && descriptor.configurable === false) return () => {};
   const thrower = () => {
     throw new NondeterminismError(
       `${what} was called inside a simulation; use the choice source or virtual time`,
     );
   };
+  // An inherited method (performance.now lives on Performance.prototype) is shadowed by an own
+  // property, which restoring deletes again.
   Object.defineProperty(target, key, {
     configurable: true,
-    enumerable: descriptor.enumerable ?? false,
+    enumerable: descriptor?.enumerable ?? false,
     value: thrower,
     writable: true,
   });
   return () => {
-    Object.defineProperty(target, key, descriptor);
+    if (descriptor === undefined) Reflect.deleteProperty(target, key);
+    else Object.defineProperty(target, key, descriptor);
   };
 }
 

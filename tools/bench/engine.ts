@@ -17,6 +17,8 @@ export interface HoldOptions {
   events: number;
   seed: number;
   queue?: QueueKind;
+  /** Called every `everyEvents` dispatches (for memory sampling). */
+  sample?: { everyEvents: number; callback: (events: number) => void };
 }
 
 /** `threads` guest threads each sleep a duration in 0..1000 ns drawn from the choice source. */
@@ -26,6 +28,13 @@ export function runHold(options: HoldOptions): RunResult {
     keepChoiceLog: false,
     queue: options.queue ?? "wheel",
     limits: { maxEvents: options.events + options.threads },
+    ...(options.sample === undefined
+      ? {}
+      : {
+          onDispatch: (index: number) => {
+            if (index % options.sample!.everyEvents === 0) options.sample!.callback(index);
+          },
+        }),
   });
   const choice = sim.choice;
   for (let t = 0; t < options.threads; t++) {

@@ -38,10 +38,27 @@ const suites: Record<string, Suite> = {
     });
     console.log(`engine.step effects_per_sec ${step}`);
   },
+  /** Runs hold for 1e8 events (about 20 s) and prints RSS early and at the end: it must stay flat. */
+  "engine-memory"() {
+    const samples: number[] = [];
+    const result = runHold({
+      threads: 1000,
+      events: 100_000_000,
+      seed: 7,
+      sample: { everyEvents: 10_000_000, callback: () => samples.push(process.memoryUsage().rss) },
+    });
+    ensure(result, "budget");
+    const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+    console.log(`engine.hold_1e8.events ${result.events} events`);
+    console.log(`engine.hold_1e8.rss_at_10M ${mib(samples[1]!)} MiB`);
+    console.log(`engine.hold_1e8.rss_at_end ${mib(samples.at(-1)!)} MiB`);
+    console.log(`engine.hold_1e8.rss_max ${mib(Math.max(...samples))} MiB`);
+  },
 };
 
 const wanted = process.argv.slice(2);
-for (const name of wanted.length === 0 ? Object.keys(suites) : wanted) {
+const defaults = Object.keys(suites).filter((name) => !name.endsWith("-memory"));
+for (const name of wanted.length === 0 ? defaults : wanted) {
   const suite = suites[name];
   if (suite === undefined) {
     console.error(`bench: unknown suite '${name}' (known: ${Object.keys(suites).join(", ")})`);

@@ -1,0 +1,62 @@
+// Goal: the `osv-sim` binary behaves as the README promises — run with no arguments, --json, --help,
+// --version, exit codes, and one-line errors. Method: spawn the built CLI and read its output.
+import { describe, expect, it } from "vitest";
+import { osvSim } from "./helpers.js";
+
+describe("osv-sim run", () => {
+  it("runs the built-in demo with no arguments and prints outcome, seed and digest", () => {
+    const run = osvSim([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/outcome\s+ok/);
+    expect(run.stdout).toMatch(/seed\s+1\b/);
+    expect(run.stdout).toMatch(/digest\s+[0-9a-f]{16}/);
+    expect(run.stderr).toBe("");
+  });
+
+  it("prints one JSON object with --json, identical digests for the same seed", () => {
+    const a = JSON.parse(osvSim(["run", "--seed", "9", "--json"]).stdout);
+    const b = JSON.parse(osvSim(["run", "--seed", "9", "--json"]).stdout);
+    expect(a.outcome).toBe("ok");
+    expect(a.seed).toBe(9);
+    expect(a.digest).toMatch(/^[0-9a-f]{16}$/);
+    expect(a.digest).toBe(b.digest);
+    expect(a.stats.events).toBeGreaterThan(0);
+    expect(a.stats.virtual_ns).toBeGreaterThan(0);
+    expect(a.checks).toEqual([{ name: "counter-total", status: "pass" }]);
+    expect(a.threads).toHaveLength(3);
+  });
+
+  it("reports a lost update with exit 1 and a command that reproduces it", () => {
+    let failing: { seed: number; stdout: string } | null = null;
+    for (let seed = 0; seed < 20 && failing === null; seed++) {
+      const run = osvSim(["run", "--racy", "--seed", String(seed)]);
+      if (run.code === 1) failing = { seed, stdout: run.stdout };
+      else expect(run.code).toBe(0);
+    }
+    expect(failing).not.toBeNull();
+    const { seed, stdout } = failing!;
+    expect(stdout).toMatch(/update was lost/);
+    const reproduce = /reproduce osv-sim (.*)/.exec(stdout)![1]!.split(" ");
+    expect(reproduce).toContain(String(seed));
+    const again = osvSim(reproduce);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain(/digest\s+([0-9a-f]{16})/.exec(stdout)![1]);
+  });
+
+  it("rejects a bad seed with one line and exit 2", () => {
+    const run = osvSim(["run", "--seed", "banana"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split("\n")[0]).toMatch(/--seed must be a non-negative integer/);
+    expect(run.stdout).toBe("");
+  });
+
+  it("answers --help and --version with exit 0, an unknown command with exit 2", () => {
+    const help = osvSim(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: osv-sim/);
+    const version = osvSim(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(osvSim(["frobnicate"]).code).toBe(2);
+  });
+});
