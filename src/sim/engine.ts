@@ -216,6 +216,7 @@ export class Simulation {
     runner.memoryAgent = runner.id;
     this.runners.push(runner);
     this.resumeAt(runner, this.nowNs, 0);
+    runner.state = RunnerState.New;
     return runner;
   }
 
@@ -250,14 +251,28 @@ export class Simulation {
 
   /** Schedules a timed wakeup of `runner` that resumes its guest code with `value`. */
   resumeAt(runner: Runner, timeNs: number, value: number): void {
-    runner.state = runner.state === RunnerState.New ? RunnerState.New : RunnerState.Waiting;
+    runner.state = RunnerState.Waiting;
     runner.resumeValue = value;
+    runner.wakeAtNs = timeNs;
     this.push(timeNs, runner, ++runner.wakeToken);
   }
 
-  /** Cancels a runner's pending timed wakeup (its event becomes stale). */
-  cancelResume(runner: Runner): void {
+  /**
+   * Cuts a waiting runner's timed wait short (an interrupt arriving during a compute): its wakeup
+   * event becomes stale, the runner is left Blocked for `resumeNow`, and the answer is how many
+   * nanoseconds of the wait were left.
+   */
+  cancelWait(runner: Runner): number {
+    if (runner.state !== RunnerState.Waiting) {
+      throw new Error(
+        `cancelWait: runner '${runner.name}' is ${RUNNER_STATE_NAMES[runner.state]}, not waiting`,
+      );
+    }
     runner.wakeToken++;
+    runner.state = RunnerState.Blocked;
+    const remainingNs = runner.wakeAtNs - this.nowNs;
+    if (remainingNs < 0) throw new Error(`engine: runner '${runner.name}' waited past its wakeup`);
+    return remainingNs;
   }
 
   /** Resumes a blocked or suspended runner now, from inside a dispatch. */
@@ -353,6 +368,7 @@ export class Simulation {
         this.stepOne();
         continue;
       }
+      this.dropStaleWakeups();
       if (queue.size === 0) return this.quiescence();
       const next = queue.peekTime();
       if (next > untilNs) {
@@ -365,6 +381,16 @@ export class Simulation {
         );
       }
       this.nowNs = next;
+    }
+  }
+
+  /** Discards cancelled runner wakeups at the head, so they never move virtual time. */
+  private dropStaleWakeups(): void {
+    const queue = this.queue;
+    while (queue.size > 0) {
+      const head = queue.peekItem();
+      if (head.kind !== EventKind.Wakeup || queue.peekArg() === (head as Runner).wakeToken) return;
+      queue.pop();
     }
   }
 

@@ -14,6 +14,9 @@ export interface EventQueue<T> {
   push(timeNs: number, seq: number, item: T, arg: number): void;
   /** Time of the earliest event; only valid when size > 0. */
   peekTime(): number;
+  /** Item and arg of the earliest event; only valid when size > 0. */
+  peekItem(): T;
+  peekArg(): number;
   /** Removes and returns the earliest event's item; only valid when size > 0. */
   pop(): T;
   /** Time, seq and arg of the item most recently returned by pop(). */
@@ -83,6 +86,12 @@ export class TypedHeapQueue<T> implements EventQueue<T> {
 
   peekTime(): number {
     return this.times[0]!;
+  }
+  peekItem(): T {
+    return this.items[0] as T;
+  }
+  peekArg(): number {
+    return this.args[0]!;
   }
 
   pop(): T {
@@ -174,6 +183,12 @@ export class HeapJsQueue<T> implements EventQueue<T> {
 
   peekTime(): number {
     return this.heap.peek()!.timeNs;
+  }
+  peekItem(): T {
+    return this.heap.peek()!.item;
+  }
+  peekArg(): number {
+    return this.heap.peek()!.arg;
   }
 
   pop(): T {
@@ -302,6 +317,14 @@ export class WheelQueue<T> implements EventQueue<T> {
   peekTime(): number {
     if (this.inWheel > 0) return this.slotTime(this.findSlot());
     return this.overflow.peekTime();
+  }
+  peekItem(): T {
+    if (this.inWheel > 0) return this.items[this.head[this.findSlot()]!] as T;
+    return this.overflow.peekItem();
+  }
+  peekArg(): number {
+    if (this.inWheel > 0) return this.args[this.head[this.findSlot()]!]!;
+    return this.overflow.peekArg();
   }
 
   pop(): T {

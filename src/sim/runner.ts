@@ -35,6 +35,8 @@ export abstract class Runner {
   permit = false;
   /** Identifies the one timed wakeup that is current; older ones are stale. */
   wakeToken = 0;
+  /** When the current timed wakeup is due. */
+  wakeAtNs = 0;
   /** Value handed to the guest when the current timed wakeup fires. */
   resumeValue = 0;
   /** Effects performed (visible and local). */

@@ -238,3 +238,27 @@ describe("one run per simulation", () => {
     expect(() => sim.run()).toThrow(/runs once/);
   });
 });
+
+describe("cutting a wait short", () => {
+  it("cancelWait answers the remaining time and resumeNow continues the runner at once", () => {
+    const sim = new Simulation();
+    const events: string[] = [];
+    const worker = sim.spawn("worker", function* (): Guest {
+      const value = yield compute(1000);
+      events.push(`resumed with ${value} at ${sim.now}`);
+    });
+    sim.at(300, {
+      kind: sim.kinds.allocate("interrupt"),
+      id: 0,
+      fire() {
+        const remaining = sim.cancelWait(worker);
+        events.push(`remaining ${remaining}`);
+        sim.resumeNow(worker, 7);
+      },
+    });
+    const result = sim.run();
+    expect(result.outcome).toBe("ok");
+    expect(events).toEqual(["remaining 700", "resumed with 7 at 300"]);
+    expect(result.virtualNs).toBe(300);
+  });
+});

@@ -30,8 +30,12 @@ function play(kind: QueueKind, ops: readonly Operation[]): string[] {
       queue.push(now + op.deltaNs, id, `e${id}`, id * 2);
     } else if (queue.size > 0) {
       const peeked = queue.peekTime();
+      const peekedItem = queue.peekItem();
+      const peekedArg = queue.peekArg();
       const item = queue.pop();
       expect(queue.poppedTimeNs).toBe(peeked);
+      expect(item).toBe(peekedItem);
+      expect(queue.poppedArg).toBe(peekedArg);
       expect(queue.poppedTimeNs).toBeGreaterThanOrEqual(now);
       expect(queue.poppedArg).toBe(queue.poppedSeq * 2);
       now = queue.poppedTimeNs;
