@@ -1,0 +1,14 @@
+// The hardware layer's public surface.
+
+export type { InterruptSink } from "./interrupts.js";
+export {
+  GuestMemory,
+  GuestMemoryError,
+  GuestProcess,
+  HwOp,
+  performPhysEffect,
+  physLoad,
+  physStore,
+  readPhys,
+  registerHwOps,
+} from "./memory.js";
