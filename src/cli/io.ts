@@ -49,3 +49,8 @@ export function parseNonNegativeInteger(name: string): (text: string) => number 
     return value;
   };
 }
+
+/** Commander accumulator for repeatable options. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

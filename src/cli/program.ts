@@ -1,15 +1,14 @@
 // The `osv-sim` program factory: tests build it with their own IO; main.ts runs it on process argv.
 
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "@commander-js/extra-typings";
+import { ScenarioError } from "../scenario/index.js";
+import { TraceError } from "../sim/index.js";
 import { type CliIo, ExitCode, UsageError } from "./io.js";
+import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
-
-export function packageVersion(): string {
-  const url = new URL("../../../package.json", import.meta.url);
-  const text = readFileSync(url, "utf8");
-  return (JSON.parse(text) as { version: string }).version;
-}
+import { traceCommand } from "./trace.js";
+import { schemaCommand, validateCommand } from "./validate.js";
+import { packageVersion } from "./version.js";
 
 export function createProgram(io: CliIo): Command {
   const program = new Command("osv-sim")
@@ -19,7 +18,13 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError("(run osv-sim --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const command of [runCommand(io)]) {
+  for (const command of [
+    runCommand(io),
+    replayCommand(io),
+    traceCommand(io),
+    validateCommand(io),
+    schemaCommand(io),
+  ]) {
     command.copyInheritedSettings(program);
     program.addCommand(command, { isDefault: command.name() === "run" });
   }
@@ -39,8 +44,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // Commander already printed its message; help and version exit 0.
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof TraceError) {
       io.err(`osv-sim: ${error.message}\n`);
+      return ExitCode.BadInput;
+    }
+    if (error instanceof ScenarioError) {
+      io.err(`${error.message}\n`);
       return ExitCode.BadInput;
     }
     const message = error instanceof Error ? error.message : String(error);

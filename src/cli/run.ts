@@ -1,49 +1,49 @@
-// `osv-sim run`: runs the built-in engine demo (until scenario files land) and reports the outcome,
-// seed and digest, with the exact command that reproduces a failure.
+// `osv-sim run [scenario]`: runs a scenario file (or the built-in default) and reports outcome,
+// seed, digest, checks and threads; on failure, what failed and the exact command reproducing it.
 
 import { Command } from "@commander-js/extra-typings";
-import { buildCounterDemo, DEFAULT_COUNTER_DEMO } from "../scenario/index.js";
-import { type CliIo, exitCodeFor, parseNonNegativeInteger } from "./io.js";
+import { type CliIo, collect, exitCodeFor, parseNonNegativeInteger } from "./io.js";
 import { formatTextReport, jsonReport } from "./report.js";
+import { executeScenario, reproduceCommand, resolveScenario } from "./session.js";
 
-export const DEFAULT_SEED = 1;
-
-export function runCommand(io: CliIo): Command {
+export function runCommand(io: CliIo) {
   return new Command("run")
-    .description("run the built-in demo: threads incrementing a shared counter, checked at the end")
-    .option("--seed <n>", "seed of the run's choice source", parseNonNegativeInteger("--seed"), DEFAULT_SEED)
+    .description("run a scenario (the built-in default when none is given) and report the outcome")
+    .argument("[scenario]", "scenario YAML file")
     .option(
-      "--threads <n>",
-      "number of threads",
-      parseNonNegativeInteger("--threads"),
-      DEFAULT_COUNTER_DEMO.threads,
+      "--seed <n>",
+      "seed of the run's choice source (overrides the scenario's)",
+      parseNonNegativeInteger("--seed"),
     )
+    .option("--duration <d>", "virtual time to run, e.g. 5ms (overrides the scenario's)")
     .option(
-      "--increments <n>",
-      "increments per thread",
-      parseNonNegativeInteger("--increments"),
-      DEFAULT_COUNTER_DEMO.increments,
+      "--set <path=value>",
+      "override a scenario field, e.g. workloads.0.threads=4 (repeatable)",
+      collect,
+      [],
     )
-    .option("--racy", "increment with load-add-store instead of fetch_add (updates can be lost)", false)
+    .option("--trace <file>", "record the run to a trace file")
+    .option("--force", "overwrite an existing trace file", false)
     .option("--json", "print one JSON object instead of the text report", false)
-    .action((options) => {
-      const demo = {
-        threads: Math.max(1, options.threads),
-        increments: options.increments,
-        racy: options.racy,
-      };
-      const sim = buildCounterDemo(demo, { seed: options.seed });
-      const started = performance.now();
-      const result = sim.run();
-      const wallMs = performance.now() - started;
-      const flags = `--seed ${options.seed} --threads ${demo.threads} --increments ${demo.increments}${demo.racy ? " --racy" : ""}`;
+    .action((file, options) => {
+      const resolved = resolveScenario(file, {
+        seed: options.seed,
+        duration: options.duration,
+        set: options.set,
+      });
+      const execution = executeScenario(resolved, { tracePath: options.trace, force: options.force });
       const context = {
-        title: `built-in demo 'counter' (${demo.threads} threads x ${demo.increments} increments, ${demo.racy ? "racy load+store" : "fetch_add"})`,
-        wallMs,
-        reproduce: `osv-sim run ${flags}`,
+        title: `${resolved.scenario.name} (${resolved.file})`,
+        wallMs: execution.wallMs,
+        reproduce:
+          options.trace === undefined ? reproduceCommand(resolved) : `osv-sim replay ${options.trace}`,
       };
-      if (options.json) io.out(`${JSON.stringify(jsonReport(result, context))}\n`);
-      else io.out(formatTextReport(result, context));
-      process.exitCode = exitCodeFor(result.outcome);
+      const report = options.json
+        ? `${JSON.stringify(jsonReport(execution.result, context))}\n`
+        : formatTextReport(execution.result, context);
+      io.out(report);
+      if (options.trace !== undefined && !options.json)
+        io.out(`  trace     ${options.trace} (${execution.traceBytes} bytes)\n`);
+      process.exitCode = exitCodeFor(execution.result.outcome);
     });
 }

@@ -1,16 +1,8 @@
-// The built-in engine demo that `osv-sim run` runs until the scenario format lands: threads on
-// their own notional CPUs increment one shared counter, either atomically (fetch_add) or with a
-// racy load-add-store that can lose updates under some schedules. A check compares the final count.
+// A one-call counter demo for library users and tests: threads increment a shared counter (atomic
+// or racy), with an end check on the total. The `counter` scenario program is the same workload.
 
-import {
-  compute,
-  fetchAdd,
-  type Guest,
-  load,
-  Simulation,
-  type SimulationOptions,
-  store,
-} from "../sim/index.js";
+import { Simulation, type SimulationOptions } from "../sim/index.js";
+import { spawnCounter } from "./programs/engine.js";
 
 export interface CounterDemoOptions {
   threads: number;
@@ -31,20 +23,7 @@ export function buildCounterDemo(
   if (!(Number.isInteger(options.increments) && options.increments >= 0))
     throw new RangeError("increments must be >= 0");
   const sim = new Simulation(simOptions);
-  const counter = sim.memory.cell("counter");
-  for (let t = 0; t < options.threads; t++) {
-    sim.spawn(`incr${t}`, function* (): Guest {
-      for (let i = 0; i < options.increments; i++) {
-        yield compute(100); // some work between increments, so the run spans virtual time
-        if (options.racy) {
-          const value = yield load(counter);
-          yield store(counter, value + 1);
-        } else {
-          yield fetchAdd(counter, 1);
-        }
-      }
-    });
-  }
+  const counter = spawnCounter(sim, { ...options, workNs: 100 });
   const expected = options.threads * options.increments;
   sim.addCheck("counter-total", () =>
     counter.value === expected

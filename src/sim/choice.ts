@@ -30,8 +30,10 @@ export class DivergenceError extends Error {
     readonly index: number,
     readonly expected: string,
     readonly actual: string,
+    /** Whether `index` counts choices or dispatched events. */
+    readonly record: "choice" | "event" = "choice",
   ) {
-    super(`replay diverged at choice #${index}: expected ${expected}, got ${actual}`);
+    super(`replay diverged at ${record} #${index}: expected ${expected}, got ${actual}`);
   }
 }
 

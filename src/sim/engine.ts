@@ -55,6 +55,10 @@ export interface SimulationOptions {
   onDispatch?: DispatchListener;
   /** Observes every choice (trace writers). */
   onChoice?: (index: number, labelId: number, label: string, value: number) => void;
+  /** Observes each runner as it is added (trace writers name runners). */
+  onRunnerAdded?: (runner: Runner) => void;
+  /** Timing fault: each compute is stretched, with this probability, by up to maxNs (choices). */
+  computeJitter?: { probability: number; maxNs: number };
 }
 
 export type DispatchListener = (
@@ -162,6 +166,9 @@ export class Simulation {
   private instantNs = -1;
   private readonly recent: RecentEvents;
   private readonly onDispatch: DispatchListener | null;
+  private readonly onRunnerAdded: ((runner: Runner) => void) | null;
+  private readonly jitterProbability: number;
+  private readonly jitterMaxNs: number;
   private readonly endChecks: { name: string; check: EndCheck }[] = [];
   private started = false;
 
@@ -184,6 +191,12 @@ export class Simulation {
     this.memoryModel = this.memory;
     this.recent = new RecentEvents(options.recentEvents ?? 32);
     this.onDispatch = options.onDispatch ?? null;
+    this.onRunnerAdded = options.onRunnerAdded ?? null;
+    this.jitterProbability = options.computeJitter?.probability ?? 0;
+    this.jitterMaxNs = options.computeJitter?.maxNs ?? 0;
+    if (!(this.jitterProbability >= 0 && this.jitterProbability <= 1))
+      throw new RangeError("computeJitter.probability must be in [0, 1]");
+    assertTimeNs(this.jitterMaxNs, "computeJitter.maxNs");
   }
 
   /** Current virtual time in nanoseconds. */
@@ -215,6 +228,7 @@ export class Simulation {
     runner.id = this.runners.length;
     runner.memoryAgent = runner.id;
     this.runners.push(runner);
+    this.onRunnerAdded?.(runner);
     this.resumeAt(runner, this.nowNs, 0);
     runner.state = RunnerState.New;
     return runner;
@@ -250,8 +264,10 @@ export class Simulation {
   // ---- used by runners and guest code --------------------------------------------------------
 
   /** Schedules a timed wakeup of `runner` that resumes its guest code with `value`. */
-  resumeAt(runner: Runner, timeNs: number, value: number): void {
+  resumeAt(runner: Runner, timeNs: number, value: number, kind: number = EventKind.Wakeup): void {
     runner.state = RunnerState.Waiting;
+    runner.waitKind = kind;
+    runner.waitStartNs = this.nowNs;
     runner.resumeValue = value;
     runner.wakeAtNs = timeNs;
     this.push(timeNs, runner, ++runner.wakeToken);
@@ -349,7 +365,7 @@ export class Simulation {
     } finally {
       restore();
     }
-    const checks = this.runEndChecks(outcome === "ok");
+    const checks = this.runEndChecks(outcome === "ok", failure);
     const failed = checks.find((c) => c.status === "fail");
     if (outcome === "ok" && failed !== undefined) {
       outcome = "violation";
@@ -410,7 +426,8 @@ export class Simulation {
       const runner = handler as Runner;
       if (arg !== runner.wakeToken) return; // a cancelled wakeup
       this.timedEvents++;
-      this.record(EventKind.Wakeup, runner.id, runner.resumeValue);
+      // Recorded with the time waited, so a trace shows when the wait began.
+      this.record(runner.waitKind, runner.id, this.nowNs - runner.waitStartNs);
       this.advance(runner, runner.resumeValue);
       return;
     }
@@ -550,12 +567,20 @@ export class Simulation {
       }
       runner.steps++;
       this.stepCount++;
-      this.resumeAt(runner, this.nowNs + ns, 0);
+      if (op === Op.Compute) this.resumeAt(runner, this.nowNs + ns + this.jitter(), 0, EventKind.ComputeDone);
+      else this.resumeAt(runner, this.nowNs + ns, 0);
       return;
     }
     runner.pending = effect;
     runner.state = RunnerState.Ready;
     this.ready.push(runner);
+  }
+
+  /** Extra nanoseconds for one compute under the compute-jitter fault (0 when it is off). */
+  private jitter(): number {
+    if (this.jitterProbability === 0 || this.jitterMaxNs === 0) return 0;
+    if (!this.choice.chance(this.jitterProbability, "fault.jitter")) return 0;
+    return this.choice.between(1, this.jitterMaxNs, "fault.jitter.ns");
   }
 
   private removeReady(runner: Runner): void {
@@ -589,11 +614,14 @@ export class Simulation {
 
   // ---- results -----------------------------------------------------------------------------------
 
-  private runEndChecks(runThem: boolean): CheckResult[] {
+  private runEndChecks(runThem: boolean, failure: Failure | null): CheckResult[] {
     const results: CheckResult[] = [];
     for (const { name, check } of this.endChecks) {
       if (!runThem) {
-        results.push({ name, status: "not-run" });
+        // An invariant registered as a check is the one that failed, if its name matches.
+        if (failure !== null && failure.check === name)
+          results.push({ name, status: "fail", message: failure.message });
+        else results.push({ name, status: "not-run" });
         continue;
       }
       const message = check(this);

@@ -11,6 +11,8 @@ export const EventKind = {
   Finish: 13,
   /** A woken runner resumes because another runner woke it. */
   Unblock: 14,
+  /** A runner's compute finished (its wakeup event; the value is the ns computed). */
+  ComputeDone: 15,
 } as const;
 
 /** First id handed out by KindRegistry.allocate for timed-event handlers of other layers. */
@@ -26,6 +28,7 @@ export class KindRegistry {
     this.names.set(EventKind.Wakeup, "wakeup");
     this.names.set(EventKind.Finish, "finish");
     this.names.set(EventKind.Unblock, "unblock");
+    this.names.set(EventKind.ComputeDone, "compute_done");
   }
 
   /** Names an extension op (>= FIRST_EXTENSION_OP, below the allocated range). */

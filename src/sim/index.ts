@@ -68,3 +68,4 @@ export {
   NS_PER_US,
   parseDuration,
 } from "./time.js";
+export * from "./trace/index.js";

@@ -35,6 +35,10 @@ export abstract class Runner {
   permit = false;
   /** Identifies the one timed wakeup that is current; older ones are stale. */
   wakeToken = 0;
+  /** Event kind of the current timed wakeup (EventKind.Wakeup or ComputeDone). */
+  waitKind = 12;
+  /** When the current timed wait began. */
+  waitStartNs = 0;
   /** When the current timed wakeup is due. */
   wakeAtNs = 0;
   /** Value handed to the guest when the current timed wakeup fires. */

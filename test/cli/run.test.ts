@@ -22,21 +22,21 @@ describe("osv-sim run", () => {
     expect(a.digest).toBe(b.digest);
     expect(a.stats.events).toBeGreaterThan(0);
     expect(a.stats.virtual_ns).toBeGreaterThan(0);
-    expect(a.checks).toEqual([{ name: "counter-total", status: "pass" }]);
-    expect(a.threads).toHaveLength(3);
+    expect(a.checks).toContainEqual({ name: "counter-total#0", status: "pass" });
+    expect(a.threads).toHaveLength(5);
   });
 
   it("reports a lost update with exit 1 and a command that reproduces it", () => {
     let failing: { seed: number; stdout: string } | null = null;
     for (let seed = 0; seed < 20 && failing === null; seed++) {
-      const run = osvSim(["run", "--racy", "--seed", String(seed)]);
+      const run = osvSim(["run", "scenarios/bugs/racy-counter.yaml", "--seed", String(seed)]);
       if (run.code === 1) failing = { seed, stdout: run.stdout };
       else expect(run.code).toBe(0);
     }
     expect(failing).not.toBeNull();
     const { seed, stdout } = failing!;
     expect(stdout).toMatch(/update was lost/);
-    const reproduce = /reproduce osv-sim (.*)/.exec(stdout)![1]!.split(" ");
+    const reproduce = /reproduce\s+osv-sim (.*)/.exec(stdout)![1]!.split(" ");
     expect(reproduce).toContain(String(seed));
     const again = osvSim(reproduce);
     expect(again.code).toBe(1);

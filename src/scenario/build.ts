@@ -1,0 +1,67 @@
+// Building a runnable simulation from a validated scenario: the engine with the scenario's seed,
+// limits and faults, each workload's program, and the checks the scenario enabled.
+
+import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
+import { findProgram } from "./registry.js";
+import type { Scenario } from "./schema.js";
+
+/** A scenario run is cut off after this many events unless its limits say otherwise. */
+export const DEFAULT_SCENARIO_MAX_EVENTS = 10_000_000;
+
+export interface BuildOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Engine options that are not the scenario's to decide (strategy, listeners, log keeping). */
+  sim?: Omit<SimulationOptions, "seed" | "limits" | "computeJitter">;
+}
+
+export interface BuiltScenario {
+  scenario: Scenario;
+  sim: Simulation;
+  /** Runs for the scenario's duration (or to quiescence). */
+  run(): RunResult;
+}
+
+export function checkNames(scenario: Scenario): Set<string> {
+  if (scenario.checks.length > 0)
+    return new Set(scenario.checks.map((c) => (typeof c === "string" ? c : c.name)));
+  const all = new Set<string>();
+  for (const w of scenario.workloads) for (const c of findProgram(w.program)!.checks) all.add(c.name);
+  return all;
+}
+
+export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
+  const limits: SimulationOptions["limits"] = { maxEvents: DEFAULT_SCENARIO_MAX_EVENTS };
+  if (scenario.limits.max_events !== undefined) limits.maxEvents = scenario.limits.max_events;
+  if (scenario.limits.max_virtual_time !== undefined) limits.maxVirtualNs = scenario.limits.max_virtual_time;
+  if (scenario.limits.max_steps_per_instant !== undefined)
+    limits.maxStepsPerInstant = scenario.limits.max_steps_per_instant;
+  if (scenario.limits.max_pending_events !== undefined)
+    limits.maxPendingEvents = scenario.limits.max_pending_events;
+  const simOptions: SimulationOptions = { ...options.sim, seed: options.seed ?? scenario.seed, limits };
+  const jitter = scenario.faults.find((f) => f.kind === "compute-jitter");
+  if (jitter !== undefined) simOptions.computeJitter = { probability: jitter.probability, maxNs: jitter.max };
+  const sim = new Simulation(simOptions);
+  const enabled = checkNames(scenario);
+  scenario.workloads.forEach((workload, index) => {
+    const program = findProgram(workload.program);
+    if (program === undefined) throw new Error(`unknown program '${workload.program}'`);
+    const instance = program.build({
+      sim,
+      params: workload.params,
+      threads: workload.threads,
+      index,
+      enabled,
+    });
+    for (const { name } of program.checks) {
+      if (!enabled.has(name)) continue;
+      // Checks without an end-of-run part are invariants asserted during the run: they held if
+      // the run got this far.
+      const check = instance.endChecks[name] ?? (() => null);
+      const invariant = instance.endChecks[name] === undefined;
+      sim.addCheck(scenario.workloads.length > 1 && !invariant ? `${name}#${index}` : name, check);
+    }
+  });
+  const untilNs = scenario.duration;
+  return { scenario, sim, run: () => sim.run(untilNs === undefined ? {} : { untilNs }) };
+}

@@ -1,0 +1,48 @@
+// The registries a scenario draws on: guest programs (workloads) and the checks they provide. One
+// general mechanism: each program declares its parameter schema (zod) and the named checks it can
+// attach; the scenario schema, the JSON Schema and validation are all built from these registries,
+// so a later layer (the kernel model) adds programs without touching the loader.
+
+import type { z } from "zod";
+import type { Simulation } from "../sim/index.js";
+
+export interface WorkloadInstance {
+  /** Check name → end-of-run check (answers a failure message or null). */
+  endChecks: Readonly<Record<string, () => string | null>>;
+}
+
+export interface ProgramContext<P> {
+  sim: Simulation;
+  params: P;
+  /** Number of guest threads the workload asks for. */
+  threads: number;
+  /** The workload's position in the scenario, for unique names. */
+  index: number;
+  /** Invariant checks (asserted during the run) that the scenario enabled. */
+  enabled: ReadonlySet<string>;
+}
+
+export interface Program<P = unknown> {
+  name: string;
+  description: string;
+  /** zod schema of `params` (a strict object with defaults). */
+  params: z.ZodType<P>;
+  /** Names of the checks this program can provide; the first ones are enabled by default. */
+  checks: readonly { name: string; description: string }[];
+  build(context: ProgramContext<P>): WorkloadInstance;
+}
+
+const programs = new Map<string, Program<unknown>>();
+
+export function registerProgram<P>(program: Program<P>): void {
+  if (programs.has(program.name)) throw new Error(`program '${program.name}' is already registered`);
+  programs.set(program.name, program as Program<unknown>);
+}
+
+export function programList(): Program<unknown>[] {
+  return [...programs.values()];
+}
+
+export function findProgram(name: string): Program<unknown> | undefined {
+  return programs.get(name);
+}

@@ -1,0 +1,153 @@
+// The scenario format as a zod schema, built from the program registry so that every workload's
+// `params` is checked by its program's own schema. The JSON Schema under schema/ is generated from
+// this (tools/gen-schema), and a test fails when the committed copy is stale.
+
+import { z } from "zod";
+import { programList } from "./registry.js";
+import { durationType, sizeType } from "./units.js";
+
+// Importing the built-in programs registers them before the schema is built.
+import "./programs/engine.js";
+
+const limits = z
+  .strictObject({
+    max_events: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "dispatches before the run is cut off" }),
+    max_virtual_time: durationType()
+      .optional()
+      .meta({ description: "virtual time past which the run is cut off" }),
+    max_steps_per_instant: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "effects without time passing" }),
+    max_pending_events: z.number().int().positive().optional(),
+  })
+  .default({});
+
+const device = z.strictObject({
+  kind: z.enum(["virtio-net", "virtio-blk", "virtio-rng"]),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+const machine = z
+  .strictObject({
+    cpus: z.number().int().min(1).max(64).default(1),
+    memory: sizeType().default(512 * 1024 * 1024),
+    clock: z
+      .strictObject({
+        tsc_hz: z.number().int().positive().default(2_500_000_000),
+        tsc_stable: z.boolean().default(true),
+      })
+      .default({ tsc_hz: 2_500_000_000, tsc_stable: true }),
+    devices: z.array(device).default([]),
+    cost: z
+      .record(z.string(), z.number().nonnegative())
+      .default({})
+      .meta({ description: "cost-model overrides in ns" }),
+  })
+  .default({
+    cpus: 1,
+    memory: 512 * 1024 * 1024,
+    clock: { tsc_hz: 2_500_000_000, tsc_stable: true },
+    devices: [],
+    cost: {},
+  });
+
+const kernel = z
+  .strictObject({
+    options: z
+      .string()
+      .default("")
+      .meta({ description: "OSv-style command line, e.g. '--nomount --verbose'" }),
+    variants: z
+      .array(z.string())
+      .default([])
+      .meta({ description: "named historical-bug variants to switch on" }),
+  })
+  .default({ options: "", variants: [] });
+
+function workload() {
+  const options = programList().map((program) =>
+    z.strictObject({
+      program: z.literal(program.name).meta({ description: program.description }),
+      threads: z.number().int().min(1).max(4096).default(1),
+      priority: z.number().positive().default(1).meta({ description: "OSv priority (lower runs more)" }),
+      pin: z
+        .array(z.number().int().min(0))
+        .optional()
+        .meta({ description: "CPUs the threads are pinned to" }),
+      params: (program.params as z.ZodType).default({}),
+    }),
+  );
+  return z.discriminatedUnion("program", options as unknown as [z.ZodObject, ...z.ZodObject[]]);
+}
+
+const fault = z.strictObject({
+  kind: z
+    .literal("compute-jitter")
+    .meta({ description: "stretch computes by up to `max`, with `probability` each" }),
+  probability: z.number().min(0).max(1),
+  max: durationType(),
+});
+
+const explore = z
+  .strictObject({
+    strategy: z.literal("random").default("random"),
+    runs: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .meta({ description: "runs of `osv-sim fuzz` when --runs is not given" }),
+    shrink_budget: z.number().int().min(0).default(2000).meta({ description: "re-runs a shrink may spend" }),
+  })
+  .default({ strategy: "random", runs: 100, shrink_budget: 2000 });
+
+const check = z.union([z.string(), z.strictObject({ name: z.string() })]);
+
+export function scenarioSchema() {
+  return z.strictObject({
+    name: z.string().min(1),
+    description: z.string().default(""),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
+    duration: durationType()
+      .optional()
+      .meta({ description: "virtual time to run; without it, until quiescence" }),
+    limits,
+    machine,
+    kernel,
+    workloads: z.array(workload()).min(1),
+    faults: z.array(fault).default([]),
+    explore,
+    checks: z
+      .array(check)
+      .default([])
+      .meta({ description: "checks to enable; empty means every check the workloads provide" }),
+  });
+}
+
+/** A workload after validation (its params checked by the program's own schema). */
+export interface WorkloadSpec {
+  program: string;
+  threads: number;
+  priority: number;
+  pin?: number[] | undefined;
+  params: Record<string, unknown>;
+}
+
+/** A validated scenario with defaults applied and units resolved (durations in ns, sizes in bytes). */
+export type Scenario = Omit<z.output<ReturnType<typeof scenarioSchema>>, "workloads"> & {
+  workloads: WorkloadSpec[];
+};
+
+/** The JSON Schema editors use (yaml-language-server), for the input form of the format. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(scenarioSchema(), { io: "input" }) as Record<string, unknown>;
+  return { ...schema, title: "osv-sim scenario", $id: "https://osv-sim.dev/schema/scenario.schema.json" };
+}
