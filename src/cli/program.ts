@@ -3,9 +3,12 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ScenarioError } from "../scenario/index.js";
 import { TraceError } from "../sim/index.js";
+import { fuzzCommand } from "./fuzz.js";
 import { type CliIo, ExitCode, UsageError } from "./io.js";
+import { regressCommand } from "./regress.js";
 import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
+import { shrinkCommand } from "./shrink.js";
 import { traceCommand } from "./trace.js";
 import { schemaCommand, validateCommand } from "./validate.js";
 import { packageVersion } from "./version.js";
@@ -21,6 +24,9 @@ export function createProgram(io: CliIo): Command {
   for (const command of [
     runCommand(io),
     replayCommand(io),
+    fuzzCommand(io),
+    shrinkCommand(io),
+    regressCommand(io),
     traceCommand(io),
     validateCommand(io),
     schemaCommand(io),

@@ -3,6 +3,20 @@
 export { type BuildOptions, type BuiltScenario, buildScenario, checkNames } from "./build.js";
 export { DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_YAML } from "./default.js";
 export { buildCounterDemo, type CounterDemoOptions, DEFAULT_COUNTER_DEMO } from "./demo.js";
+export {
+  failureSignature,
+  parseShard,
+  type RunRecord,
+  recordOf,
+  runSeed,
+  runSequence,
+  type Shard,
+  type ShrunkFailure,
+  shardRuns,
+  shardSeed,
+  shrinkFailure,
+  WHOLE,
+} from "./fuzz.js";
 export { didYouMean, loadScenarioFile, parseScenario, ScenarioError, type ScenarioProblem } from "./load.js";
 export { spawnCounter } from "./programs/engine.js";
 export {

@@ -58,6 +58,7 @@ export {
   type RunnerStateValue,
   SUSPENDED,
 } from "./runner.js";
+export { type ShrinkAttempt, type ShrinkResult, shrinkChoices, simpler } from "./shrink.js";
 export {
   assertTimeNs,
   DurationError,

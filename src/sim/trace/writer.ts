@@ -122,7 +122,7 @@ export class TraceWriter {
     this.runners.push(runner);
     this.values.push(value);
     this.events++;
-    if (this.kinds.length >= this.blockEvents) this.flushBlock();
+    if (this.kinds.length >= this.blockEvents) this.flushBlock(true);
   }
 
   private onChoice(labelId: number, label: string, value: number): void {
@@ -137,7 +137,12 @@ export class TraceWriter {
     this.choices++;
   }
 
-  private flushBlock(): void {
+  /**
+   * Writes the buffered block. A full block (`atEvent`) carries the digest right after its last
+   * event; the final block is written after the run, when later choices have moved the digest on,
+   * so it carries none and the footer's final digest stands for it.
+   */
+  private flushBlock(atEvent: boolean): void {
     if (this.kinds.length === 0 && this.choiceLabels.length === 0 && this.newRunners.length === 0) return;
     this.writeRecord({
       block: {
@@ -153,7 +158,7 @@ export class TraceWriter {
         newKinds: this.newKinds,
         eventsEnd: this.events,
         choicesEnd: this.choices,
-        digest: this.sim!.digest.hex(),
+        digest: atEvent ? this.sim!.digest.hex() : "",
       },
     });
     this.timeDelta = [];
@@ -170,7 +175,7 @@ export class TraceWriter {
 
   /** Writes the last block and the footer, and closes the file. */
   finish(result: RunResult): void {
-    this.flushBlock();
+    this.flushBlock(false);
     const failure = result.failure;
     this.writeRecord({
       footer: {
