@@ -28,4 +28,5 @@ export {
   type WorkloadInstance,
 } from "./registry.js";
 export { type Scenario, scenarioJsonSchema, scenarioSchema, type WorkloadSpec } from "./schema.js";
+export { type ChoiceSequenceOptions, choiceSequences, loadScenario, runWithChoices } from "./testing.js";
 export { parseSize } from "./units.js";

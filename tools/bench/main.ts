@@ -2,7 +2,11 @@
 // prints one `name value unit` line per measurement on stdout. Wall-clock reads are fine here: this
 // measures the simulator, it is not part of it.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runHold, runStep } from "./engine.js";
+import { timedRun, traceSize } from "./trace.js";
 
 type Suite = () => void;
 
@@ -37,6 +41,33 @@ const suites: Record<string, Suite> = {
       return result.steps;
     });
     console.log(`engine.step effects_per_sec ${step}`);
+  },
+  trace() {
+    const size = traceSize(undefined);
+    console.log(
+      `trace.bytes_per_event ${((size.totalBytes - size.headerBytes) / size.events).toFixed(2)} bytes`,
+    );
+    console.log(`trace.default_total_bytes ${size.totalBytes} bytes`);
+    console.log(`trace.default_events ${size.events} events`);
+    const hold = traceSize("scenarios/examples/hold.yaml");
+    console.log(
+      `trace.hold_bytes_per_event ${((hold.totalBytes - hold.headerBytes) / hold.events).toFixed(2)} bytes`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), "osv-sim-bench-"));
+    try {
+      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+      const without: number[] = [];
+      const withTrace: number[] = [];
+      // 10 ms of the hold scenario: about 2 million events and as many choices per run.
+      const longer = ["duration=10ms", "limits.max_events=100000000"];
+      for (let trial = 0; trial < 7; trial++) {
+        without.push(timedRun("scenarios/examples/hold.yaml", false, dir, trial, longer));
+        withTrace.push(timedRun("scenarios/examples/hold.yaml", true, dir, trial, longer));
+      }
+      console.log(`trace.record_overhead_ratio ${(median(withTrace) / median(without)).toFixed(3)} ratio`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
   /** Runs hold for 1e8 events (about 20 s) and prints RSS early and at the end: it must stay flat. */
   "engine-memory"() {

@@ -5,6 +5,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { RunResult, Simulation, SimulationOptions } from "../engine.js";
 import type { Runner } from "../runner.js";
+import { ByteSink, Column, nameField, packedField } from "./block-encoder.js";
 import { DEFAULT_BLOCK_EVENTS, TRACE_FORMAT_VERSION, TRACE_MAGIC, TraceError } from "./format.js";
 import { osvsim } from "./protobuf.js";
 
@@ -20,31 +21,25 @@ export interface TraceHeaderFields {
   overrides: string[];
 }
 
-function encodeVarint(n: number): Uint8Array {
-  const bytes: number[] = [];
-  while (n >= 0x80) {
-    bytes.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  bytes.push(n);
-  return Uint8Array.from(bytes);
-}
-
 export class TraceWriter {
   private fd: number | null;
   private sim: Simulation | null = null;
   private readonly blockEvents: number;
-  private timeDelta: number[] = [];
-  private kinds: number[] = [];
-  private runners: number[] = [];
-  private values: number[] = [];
-  private choiceLabels: number[] = [];
-  private choiceValues: number[] = [];
-  private choicePositionDeltas: number[] = [];
+  private readonly timeDelta = new Column();
+  private readonly kinds = new Column();
+  private readonly runners = new Column();
+  private readonly values = new Column();
+  private readonly choiceLabels = new Column();
+  private readonly choiceValues = new Column();
+  private readonly choicePositionDeltas = new Column();
+  private readonly block = new ByteSink(1 << 16);
+  private readonly record = new ByteSink(1 << 16);
+  private readonly prefix = new ByteSink(16);
   private newLabels: string[] = [];
   private newRunners: { id: number; name: string }[] = [];
   private newKinds: { id: number; name: string }[] = [];
-  private readonly namedKinds = new Set<number>();
+  /** Kinds already named in the trace (kinds are below 2048). */
+  private readonly namedKinds = new Uint8Array(2048);
   private labelsNamed = 0;
   private lastTimeNs = 0;
   private events = 0;
@@ -112,8 +107,8 @@ export class TraceWriter {
   }
 
   private onDispatch(timeNs: number, kind: number, runner: number, value: number): void {
-    if (!this.namedKinds.has(kind)) {
-      this.namedKinds.add(kind);
+    if (this.namedKinds[kind] === 0) {
+      this.namedKinds[kind] = 1;
       this.newKinds.push({ id: kind, name: this.sim!.kinds.name(kind) });
     }
     this.timeDelta.push(timeNs - this.lastTimeNs);
@@ -144,30 +139,33 @@ export class TraceWriter {
    */
   private flushBlock(atEvent: boolean): void {
     if (this.kinds.length === 0 && this.choiceLabels.length === 0 && this.newRunners.length === 0) return;
-    this.writeRecord({
-      block: {
-        timeDeltaNs: this.timeDelta,
-        kind: this.kinds,
-        runner: this.runners,
-        value: this.values,
-        choiceLabel: this.choiceLabels,
-        choiceValue: this.choiceValues,
-        choicePositionDelta: this.choicePositionDeltas,
-        newLabels: this.newLabels,
-        newRunners: this.newRunners,
-        newKinds: this.newKinds,
-        eventsEnd: this.events,
-        choicesEnd: this.choices,
-        digest: atEvent ? this.sim!.digest.hex() : "",
-      },
-    });
-    this.timeDelta = [];
-    this.kinds = [];
-    this.runners = [];
-    this.values = [];
-    this.choiceLabels = [];
-    this.choiceValues = [];
-    this.choicePositionDeltas = [];
+    const block = this.block;
+    block.clear();
+    packedField(block, 1, this.timeDelta, false);
+    packedField(block, 2, this.kinds, false);
+    packedField(block, 3, this.runners, false);
+    packedField(block, 4, this.values, true);
+    packedField(block, 5, this.choiceLabels, false);
+    packedField(block, 6, this.choiceValues, false);
+    packedField(block, 7, this.choicePositionDeltas, false);
+    for (const label of this.newLabels) block.string((8 << 3) | 2, label);
+    for (const { id, name } of this.newRunners) nameField(block, 9, id, name);
+    for (const { id, name } of this.newKinds) nameField(block, 10, id, name);
+    block.varint(11 << 3);
+    block.varint(this.events);
+    block.varint(12 << 3);
+    block.varint(this.choices);
+    if (atEvent) block.string((13 << 3) | 2, this.sim!.digest.hex());
+    // Record { block = 2 }, length-delimited in the file.
+    const record = this.record;
+    record.clear();
+    record.varint((2 << 3) | 2);
+    record.varint(block.length);
+    record.append(block);
+    this.writeLengthPrefix(record.length);
+    this.write(record.bytes.subarray(0, record.length));
+    for (const column of [this.timeDelta, this.kinds, this.runners, this.values]) column.clear();
+    for (const column of [this.choiceLabels, this.choiceValues, this.choicePositionDeltas]) column.clear();
     this.newLabels = [];
     this.newRunners = [];
     this.newKinds = [];
@@ -213,8 +211,14 @@ export class TraceWriter {
 
   private writeRecord(record: osvsim.trace.Record.$Properties): void {
     const body = TraceRecord.encode(record).finish();
-    this.write(encodeVarint(body.length));
+    this.writeLengthPrefix(body.length);
     this.write(body);
+  }
+
+  private writeLengthPrefix(length: number): void {
+    this.prefix.clear();
+    this.prefix.varint(length);
+    this.write(this.prefix.bytes.subarray(0, this.prefix.length));
   }
 
   private write(bytes: Uint8Array): void {
