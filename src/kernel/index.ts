@@ -1,0 +1,3 @@
+// The OSv kernel model's public surface.
+
+export * from "./sched/index.js";

@@ -1,0 +1,29 @@
+// The scheduler model's surface (the rest of the scheduler lands with the scheduler issue).
+
+export { type Queueable, Runqueue, runsBefore } from "./runqueue.js";
+export {
+  C_INITIAL,
+  C_MAX,
+  CONTEXT_SWITCH_PENALTY_NS,
+  CpuRuntime,
+  expTau,
+  fastLog2,
+  niceToPriority,
+  PRIORITY_DEFAULT,
+  PRIORITY_IDLE,
+  PRIORITY_INFINITY,
+  RENORMALIZE_FACTOR,
+  type RunqueueRuntimes,
+  TAU_NS,
+  THYST_NS,
+  ThreadRuntime,
+  tauLog,
+} from "./runtime.js";
+export {
+  checkTransition,
+  isLegalTransition,
+  LEGAL_TRANSITIONS,
+  THREAD_STATUS_NAMES,
+  ThreadStatus,
+  type ThreadStatusValue,
+} from "./status.js";

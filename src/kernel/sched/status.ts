@@ -1,0 +1,62 @@
+// Thread status values and the only legal transitions between them, from OSv's transition table
+// in include/osv/sched.hh as osv-internals.md §2.3 lists it. The scheduler model stores a status in a
+// shared cell (so wake's compare-and-swap is an interleaving point) and checks every store against
+// this table; an illegal transition is an invariant violation.
+
+export const ThreadStatus = {
+  Unstarted: 0,
+  Prestarted: 1,
+  Waiting: 2,
+  SendingLock: 3,
+  Running: 4,
+  Queued: 5,
+  Waking: 6,
+  Terminating: 7,
+  Terminated: 8,
+} as const;
+export type ThreadStatusValue = (typeof ThreadStatus)[keyof typeof ThreadStatus];
+
+export const THREAD_STATUS_NAMES = [
+  "unstarted",
+  "prestarted",
+  "waiting",
+  "sending_lock",
+  "running",
+  "queued",
+  "waking",
+  "terminating",
+  "terminated",
+] as const;
+
+const S = ThreadStatus;
+
+/** [from, to, trigger] for every legal transition. */
+export const LEGAL_TRANSITIONS: readonly [ThreadStatusValue, ThreadStatusValue, string][] = [
+  [S.Unstarted, S.Waiting, "start() (then wake())"],
+  [S.Unstarted, S.Prestarted, "start() before the scheduler is up"],
+  [S.Prestarted, S.Unstarted, "start_early_threads()"],
+  [S.Waiting, S.Waking, "wake() compare-and-swap"],
+  [S.Waiting, S.Running, "stop_wait(): the predicate became true before switching out"],
+  [S.Waiting, S.SendingLock, "wake_lock() (wait morphing)"],
+  [S.SendingLock, S.Waking, "mutex unlock() hands the lock over"],
+  [S.Running, S.Waiting, "prepare_wait()"],
+  [S.Running, S.Queued, "preempted in reschedule"],
+  [S.Running, S.Terminating, "complete()"],
+  [S.Queued, S.Running, "picked by reschedule"],
+  [S.Waking, S.Queued, "target CPU drains its incoming wakeups"],
+  [S.Waking, S.Running, "woken while still current"],
+  [S.Terminating, S.Terminated, "destroy() by the next thread on that CPU"],
+  [S.Waiting, S.Terminated, "unsafe_stop() at shutdown"],
+];
+
+const legal = new Set(LEGAL_TRANSITIONS.map(([from, to]) => from * 16 + to));
+
+export function isLegalTransition(from: ThreadStatusValue, to: ThreadStatusValue): boolean {
+  return legal.has(from * 16 + to);
+}
+
+/** Describes an illegal transition, or answers null for a legal one. */
+export function checkTransition(from: number, to: number): string | null {
+  if (isLegalTransition(from as ThreadStatusValue, to as ThreadStatusValue)) return null;
+  return `illegal thread status transition ${THREAD_STATUS_NAMES[from] ?? from} -> ${THREAD_STATUS_NAMES[to] ?? to}`;
+}
