@@ -5,6 +5,21 @@
 
 const TWO_POW_32 = 4294967296;
 
+/** Writes `n` (a non-negative safe integer) as a varint at `at`; answers the next position. */
+function writeVarint(bytes: Uint8Array, at: number, n: number): number {
+  // Most values are small, so the first loop rarely runs.
+  while (n >= 0x80000000) {
+    bytes[at++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  while (n >= 0x80) {
+    bytes[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  bytes[at++] = n;
+  return at;
+}
+
 export class ByteSink {
   bytes: Uint8Array;
   length = 0;
@@ -30,18 +45,7 @@ export class ByteSink {
   /** A non-negative safe integer as a varint. */
   varint(n: number): void {
     this.ensure(10);
-    const bytes = this.bytes;
-    let at = this.length;
-    while (n >= 0x80000000) {
-      bytes[at++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    while (n >= 0x80) {
-      bytes[at++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    bytes[at++] = n;
-    this.length = at;
+    this.length = writeVarint(this.bytes, this.length, n);
   }
 
   /** A signed safe integer, zigzag-encoded (sint64). */
@@ -131,16 +135,7 @@ export function packedField(out: ByteSink, field: number, column: Column, signed
       }
       n = n >= 0 ? n * 2 : -n * 2 - 1;
     }
-    // Inline varint: most values are small, so the first loop rarely runs.
-    while (n >= 0x80000000) {
-      bytes[at++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    while (n >= 0x80) {
-      bytes[at++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    bytes[at++] = n;
+    at = writeVarint(bytes, at, n);
   }
   scratch.length = at;
   out.varint((field << 3) | 2);
