@@ -206,6 +206,9 @@ export class KvmClock {
   private stepNs = 0;
   private readonly reference: Tsc;
   private readonly handler: TimedHandler;
+  /** Observes every record write (tests, trace): the fields as written for `cpu`. */
+  onRecordWrite: ((cpu: number, tscTimestamp: number, systemTime: number, flags: number) => void) | null =
+    null;
 
   constructor(
     private readonly sim: Simulation,
@@ -281,11 +284,14 @@ export class KvmClock {
       flags = 0;
       this.stats.withheldStable++;
     }
-    this.memory.write(addr + PVCLOCK.tscTimestamp, 8, tsc.read(nowNs));
-    this.memory.write(addr + PVCLOCK.systemTime, 8, this.hostSystemTimeNs(nowNs));
+    const tscTimestamp = tsc.read(nowNs);
+    const systemTime = this.hostSystemTimeNs(nowNs);
+    this.memory.write(addr + PVCLOCK.tscTimestamp, 8, tscTimestamp);
+    this.memory.write(addr + PVCLOCK.systemTime, 8, systemTime);
     this.memory.write(addr + PVCLOCK.tscToSystemMul, 4, this.scale.mul);
     this.memory.write(addr + PVCLOCK.tscShift, 1, this.scale.shift & 0xff);
     this.memory.write(addr + PVCLOCK.flags, 1, flags);
+    this.onRecordWrite?.(cpu, tscTimestamp, systemTime, flags);
   }
 
   /**
@@ -325,6 +331,10 @@ const MAX_CAS_RETRIES = 10_000;
 export interface PvclockReading {
   timeNs: number;
   flags: number;
+  /** The fields the time was computed from (a consistent pair when the seqlock did its job). */
+  tscTimestamp: number;
+  systemTime: number;
+  tsc: number;
   /** Passes through the seqlock (1 = no retry). */
   attempts: number;
 }
@@ -346,7 +356,7 @@ export function* pvclockRead(addr: number): Guest<PvclockReading> {
     const time = pvclockTimeNs({ tscTimestamp, systemTime, mul, shift }, tsc);
     if (time > BigInt(Number.MAX_SAFE_INTEGER))
       throw new RangeError(`pvclock time ${time} is beyond 2^53 (a TSC below tsc_timestamp?)`);
-    return { timeNs: Number(time), flags, attempts: attempt };
+    return { timeNs: Number(time), flags, tscTimestamp, systemTime, tsc, attempts: attempt };
   }
   throw new Error(`pvclock read at ${addr}: version still changing after ${MAX_SEQLOCK_RETRIES} tries`);
 }
