@@ -454,7 +454,15 @@ export class Vcpu extends Runner implements InterruptSink {
       this.sim.fail("vcpu.interrupt_nesting", `${this.name}: more than ${MAX_INTERRUPT_FRAMES} frames`);
     this.irr.delete(vector);
     // The spurious vector is delivered without entering service and needs no EOI.
-    if (vector !== SPURIOUS_VECTOR) this.isr.add(vector);
+    if (vector !== SPURIOUS_VECTOR) {
+      // Priority gating makes this impossible: a vector never re-enters service before its EOI.
+      this.sim.assert(
+        !this.isr.has(vector),
+        "vcpu.isr",
+        () => `${this.name}: vector ${vector} in service twice`,
+      );
+      this.isr.add(vector);
+    }
     const frame = new Frame(invokeHandler(handler, this, vector), vector, this.interruptsEnabled);
     frame.owedNs = this.cost.interruptEntryNs;
     this.interruptsEnabled = false;

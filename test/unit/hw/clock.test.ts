@@ -132,6 +132,33 @@ describe("kvmclock reads", () => {
     expect(guarded.attempts).toBeGreaterThan(1);
   });
 
+  it("the host rewrites records periodically, and a backward clock step shows through TSC_STABLE", () => {
+    // Choices: the first update steps (1), by 1 + 400_000 ns, backwards (1).
+    const sim = new Simulation({ strategy: new SequenceStrategy([1, 400_000, 1]) });
+    const machine = zeroCostMachine(sim, {
+      kvmclock: { updatePeriodNs: 10_000, clockStepRatio: 0.5, clockStepNsMax: 1_000_000 },
+    });
+    const last = sim.memory.cell("kvmclock.last");
+    const times: number[] = [];
+    machine.cpus[0]!.boot(
+      context("reader", function* (): Guest<void> {
+        for (let i = 0; i < 3; i++) {
+          yield compute(8_000);
+          times.push(
+            yield* kvmclockSystemTime(machine.kvmclock.recordAddrs[0]!, last, machine.kvmclock.validFlags),
+          );
+        }
+      }),
+    );
+    expect(sim.run({ untilNs: 35_000 }).outcome).toBe("ok");
+    expect(machine.kvmclock.stats.updates).toBe(3);
+    expect(machine.kvmclock.stats.steps).toBe(1);
+    // Reads at 8 µs, 16 µs, 24 µs; the step at 10 µs moved the host clock back 400,001 ns.
+    expect(times[0]).toBe(1_000_000_000 + 8_000 - 1);
+    expect(times[1]).toBe(1_000_000_000 + 16_000 - 400_001 - 1);
+    expect(times[1]!).toBeLessThan(times[0]!);
+  });
+
   it("skewed TSCs trusted as stable go backwards across CPUs; the CAS on 'last' prevents it", () => {
     // CPU 0's TSC runs 2.4e6 cycles (1 ms) ahead; CPU 0 reads at 1 µs, then CPU 1 at 2 µs.
     const run = (stableBitAdvertised: boolean) => {

@@ -6,6 +6,7 @@ import {
   type CpuContext,
   cli,
   hlt,
+  irqRestore,
   physLoad,
   SPURIOUS_VECTOR,
   sti,
@@ -159,6 +160,26 @@ describe("Vcpu interrupts", () => {
     expect(taken).toBe(1);
     expect(cpu.isPending(0x40)).toBe(true);
     expect(cpu.isInService(0x40)).toBe(true);
+  });
+
+  it("cli answers the previous IF so irqRestore can nest irq_save sections", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const cpu = machine.cpus[0]!;
+    const seen: (number | boolean)[] = [];
+    cpu.boot(
+      context("thread", function* (): Guest<void> {
+        const outer = yield cli();
+        const inner = yield cli();
+        seen.push(outer, inner);
+        yield irqRestore(inner);
+        seen.push(cpu.interruptsEnabled);
+        yield irqRestore(outer);
+        seen.push(cpu.interruptsEnabled);
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    expect(seen).toEqual([1, 0, false, true]);
   });
 
   it("fails the run on an interrupt with no handler", () => {
