@@ -121,8 +121,6 @@ export interface VcpuStats {
   interruptsTaken: Uint32Array;
   /** Raises of a vector that was already pending (edge interrupts coalesce in the IRR). */
   coalescedRaises: number;
-  /** Raises on a finished vCPU. */
-  droppedRaises: number;
   /** Computes cut short by an interrupt. */
   interruptedComputes: number;
   contextSwitches: number;
@@ -155,13 +153,13 @@ class VectorSet {
 }
 
 export class Vcpu extends Runner implements InterruptSink {
-  interruptsEnabled: boolean;
+  /** IF, changed only by the cli/sti effects, interrupt entry and iret. */
+  private interruptFlag: boolean;
   readonly hooks: VcpuHooks = {};
   readonly stats: VcpuStats = {
     steps: 0,
     interruptsTaken: new Uint32Array(256),
     coalescedRaises: 0,
-    droppedRaises: 0,
     interruptedComputes: 0,
     contextSwitches: 0,
     busyNs: 0,
@@ -192,7 +190,7 @@ export class Vcpu extends Runner implements InterruptSink {
     options: { interruptsEnabled?: boolean } = {},
   ) {
     super(`cpu${index}`);
-    this.interruptsEnabled = options.interruptsEnabled ?? false;
+    this.interruptFlag = options.interruptsEnabled ?? false;
     this.handlers[SPURIOUS_VECTOR] = spuriousHandler;
     const costs = this.opCostNs;
     costs[Op.Load] = cost.loadNs;
@@ -241,6 +239,10 @@ export class Vcpu extends Runner implements InterruptSink {
 
   // ---- state guest code and the kernel may read ---------------------------------------------------
 
+  /** IF: whether maskable interrupts may be taken. */
+  get interruptsEnabled(): boolean {
+    return this.interruptFlag;
+  }
   get currentContext(): CpuContext | null {
     return this.context;
   }
@@ -288,10 +290,6 @@ export class Vcpu extends Runner implements InterruptSink {
   /** Makes `vector` pending; takes it at once if the vCPU is halted or computing with IF=1. */
   raiseVector(vector: number): void {
     checkVector(vector);
-    if (this.state === RunnerState.Done) {
-      this.stats.droppedRaises++;
-      return;
-    }
     if (this.irr.has(vector)) this.stats.coalescedRaises++;
     else this.irr.add(vector);
     this.notify();
@@ -309,7 +307,7 @@ export class Vcpu extends Runner implements InterruptSink {
 
   /** The vector that would be taken now, or -1 (IF=0, nothing pending, or blocked by priority). */
   deliverableVector(): number {
-    if (!this.interruptsEnabled || this.context === null) return -1;
+    if (!this.interruptFlag || this.context === null) return -1;
     const pending = this.irr.highest();
     if (pending < 0) return -1;
     const inService = this.isr.highest();
@@ -345,7 +343,7 @@ export class Vcpu extends Runner implements InterruptSink {
     // Halted with IF=1 is an idle CPU (its wake-up is someone else's business); halted with IF=0 can
     // never wake; a parked CPU has not been booted.
     if (this.parked) return false;
-    if (this.halted) return !this.interruptsEnabled;
+    if (this.halted) return !this.interruptFlag;
     return true;
   }
 
@@ -463,9 +461,9 @@ export class Vcpu extends Runner implements InterruptSink {
       );
       this.isr.add(vector);
     }
-    const frame = new Frame(invokeHandler(handler, this, vector), vector, this.interruptsEnabled);
+    const frame = new Frame(invokeHandler(handler, this, vector), vector, this.interruptFlag);
     frame.owedNs = this.cost.interruptEntryNs;
-    this.interruptsEnabled = false;
+    this.interruptFlag = false;
     context.frames.push(frame);
     this.stats.interruptsTaken[vector]!++;
     this.hooks.onInterruptEntry?.(this, vector);
@@ -499,8 +497,8 @@ export class Vcpu extends Runner implements InterruptSink {
   private interruptReturn(context: CpuContext, frame: Frame): void {
     const popped = context.frames.pop();
     this.sim.assert(popped === frame && frame.vector >= 0, "vcpu.iret", "iret without an interrupt frame");
-    this.sim.assert(!this.interruptsEnabled, "vcpu.iret", () => `${this.name}: iret with IF=1`);
-    this.interruptsEnabled = frame.savedInterruptsEnabled;
+    this.sim.assert(!this.interruptFlag, "vcpu.iret", () => `${this.name}: iret with IF=1`);
+    this.interruptFlag = frame.savedInterruptsEnabled;
   }
 
   override performExtension(effect: Effect): number | typeof SUSPENDED {
@@ -510,19 +508,19 @@ export class Vcpu extends Runner implements InterruptSink {
       case HwOp.PhysStore:
         return performPhysEffect(this.memory, effect)!;
       case CpuOp.Cli: {
-        const previous = this.interruptsEnabled ? 1 : 0;
-        this.interruptsEnabled = false;
+        const previous = this.interruptFlag ? 1 : 0;
+        this.interruptFlag = false;
         return previous;
       }
       case CpuOp.Sti: {
-        const previous = this.interruptsEnabled ? 1 : 0;
-        this.interruptsEnabled = true;
+        const previous = this.interruptFlag ? 1 : 0;
+        this.interruptFlag = true;
         return previous;
       }
       case CpuOp.Hlt:
         return this.halt();
       case CpuOp.StiHlt:
-        this.interruptsEnabled = true;
+        this.interruptFlag = true;
         return this.halt();
       case CpuOp.SwitchTo:
         return this.performSwitch(effect.target);
@@ -549,7 +547,7 @@ export class Vcpu extends Runner implements InterruptSink {
   private performSwitch(target: unknown): number {
     if (!(target instanceof CpuContext)) throw new TypeError(`${this.name}: switchTo needs a CpuContext`);
     // OSv switches only from reschedule_from_interrupt, with interrupts disabled.
-    this.sim.assert(!this.interruptsEnabled, "vcpu.switch_irq", () => `${this.name}: switch_to with IF=1`);
+    this.sim.assert(!this.interruptFlag, "vcpu.switch_irq", () => `${this.name}: switch_to with IF=1`);
     const previous = this.context!;
     this.claim(target);
     previous.cpu = null;
