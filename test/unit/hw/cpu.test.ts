@@ -9,6 +9,7 @@ import {
   irqRestore,
   physLoad,
   SPURIOUS_VECTOR,
+  sendIpi,
   sti,
   stiHlt,
   switchTo,
@@ -363,5 +364,70 @@ describe("Vcpu contexts", () => {
     const result = sim.run();
     expect(result.outcome).toBe("violation");
     expect(result.failure?.check).toBe("vcpu.switch_irq");
+  });
+});
+
+describe("Vcpu contexts across CPUs", () => {
+  /**
+   * Thread T computes on CPU 0, queues itself for CPU 1, sends CPU 1 an IPI and switches to CPU 0's
+   * idle context; CPU 1's interrupt epilogue switches to T, which finishes there (a migration).
+   */
+  function migrate(ipiLatencyNs: number) {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, {
+      cpus: 2,
+      apic: { ipiLatencyNsMin: ipiLatencyNs, ipiLatencyNsMax: ipiLatencyNs },
+    });
+    const [cpu0, cpu1] = [machine.cpus[0]!, machine.cpus[1]!];
+    const incoming: CpuContext[] = [];
+    const idleBody = function* (): Guest<void> {
+      for (;;) yield stiHlt();
+    };
+    const idle0 = context("idle0", idleBody);
+    const idle1 = context("idle1", idleBody);
+    const log: string[] = [];
+    const thread: CpuContext = context("T", function* (): Guest<void> {
+      yield compute(500);
+      log.push(`T on cpu${thread.cpu!.index} @${sim.now}`);
+      incoming.push(thread);
+      yield sendIpi(1, 0xf1);
+      yield cli();
+      yield switchTo(idle0);
+      log.push(`T on cpu${thread.cpu!.index} @${sim.now}`);
+      yield sti();
+      yield compute(300);
+      log.push(`T done @${sim.now}`);
+      yield cli();
+      yield switchTo(idle1);
+    });
+    cpu1.setInterruptHandler(0xf1, () => {
+      machine.apics[1]!.eoi();
+      return undefined;
+    });
+    cpu1.hooks.onInterruptExit = () =>
+      (function* (): Guest<void> {
+        const next = incoming.shift();
+        if (next !== undefined) yield switchTo(next);
+      })();
+    cpu0.boot(thread);
+    cpu1.boot(idle1);
+    const result = sim.run();
+    return { result, log, thread, idle0, idle1, cpu0, cpu1 };
+  }
+
+  it("a context switched away on one CPU resumes on another from its interrupt epilogue", () => {
+    const { result, log, thread, idle0, idle1, cpu0, cpu1 } = migrate(1000);
+    expect(result.outcome).toBe("ok");
+    expect(log).toEqual(["T on cpu0 @500", "T on cpu1 @1500", "T done @1800"]);
+    expect(thread.cpu).toBe(null);
+    expect([idle0.cpu, idle1.cpu]).toEqual([cpu0, cpu1]);
+  });
+
+  it("the model catches a migration race: switching to a context still current on another CPU", () => {
+    // With a zero-latency IPI, CPU 1 takes the interrupt before CPU 0 has switched away from T.
+    const { result } = migrate(0);
+    expect(result.outcome).toBe("violation");
+    expect(result.failure?.check).toBe("vcpu.context_owner");
+    expect(result.failure?.message).toMatch(/'T' is current on cpu0/);
   });
 });
