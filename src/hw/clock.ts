@@ -1,0 +1,391 @@
+// Clocks as OSv on KVM sees them (osv-internals.md §7.2): a per-CPU TSC, KVM's per-CPU
+// pvclock_vcpu_time_info record and wall-clock record in guest memory, the host's two-step record
+// updates, and the guest read protocol (seqlock retry, exact (delta << shift) * mul >> 32 scaling,
+// the global CAS "last" when TSC_STABLE is not valid). Simplified: the host's records come from one
+// reference clock ("master", KVM's master-clock mode) or each CPU's own TSC ("per_cpu"); no HPET.
+
+import {
+  type Cell,
+  compareAndSwap,
+  type Effect,
+  extension,
+  FIRST_EXTENSION_OP,
+  type Guest,
+  load,
+  type Simulation,
+  type TimedHandler,
+} from "../sim/index.js";
+import type { GuestMemory } from "./memory.js";
+import { physLoad } from "./memory.js";
+
+// ---- the TSC --------------------------------------------------------------------------------------
+
+export const ClockOp = {
+  /** rdtsc: answers this CPU's TSC now. */
+  Rdtsc: FIRST_EXTENSION_OP + 9,
+} as const;
+
+export const rdtsc = (): Effect => extension(ClockOp.Rdtsc);
+
+const NS_PER_S = 1_000_000_000n;
+const PPM = 1_000_000n;
+const U64_MASK = (1n << 64n) - 1n;
+/** Drift beyond ±10% is not a TSC, it is a unit mistake. */
+const MAX_DRIFT_PPM = 100_000;
+
+/** A time-stamp counter: offset + floor(t · hz · (1 + drift)), exact in BigInt. */
+export class Tsc {
+  private readonly numerator: bigint;
+  private readonly offsetCycles: bigint;
+
+  constructor(
+    readonly hz: number,
+    /** Counter value at virtual time 0 (a CPU's skew against the others). */
+    readonly offset = 0,
+    /** Rate error in parts per million (positive: the counter runs fast). */
+    readonly driftPpm = 0,
+  ) {
+    if (!(Number.isSafeInteger(hz) && hz >= 1_000_000 && hz <= 10_000_000_000))
+      throw new RangeError(`TSC frequency must be 1 MHz..10 GHz in whole Hz, got ${hz}`);
+    if (!(Number.isSafeInteger(offset) && offset >= 0)) throw new RangeError(`TSC offset ${offset}`);
+    if (!(Number.isSafeInteger(driftPpm) && Math.abs(driftPpm) <= MAX_DRIFT_PPM))
+      throw new RangeError(`TSC drift must be whole ppm within ±${MAX_DRIFT_PPM}, got ${driftPpm}`);
+    this.numerator = BigInt(hz) * (PPM + BigInt(driftPpm));
+    this.offsetCycles = BigInt(offset);
+  }
+
+  /** The counter at virtual time `nowNs`. */
+  read(nowNs: number): number {
+    const cycles = this.offsetCycles + (BigInt(nowNs) * this.numerator) / (NS_PER_S * PPM);
+    if (cycles > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new RangeError(`TSC passed 2^53 at ${nowNs} ns: runs this long need a slower TSC`);
+    return Number(cycles);
+  }
+}
+
+// ---- pvclock arithmetic ------------------------------------------------------------------------------
+
+/** pvclock_vcpu_time_info field offsets (32 bytes). */
+export const PVCLOCK = {
+  version: 0,
+  tscTimestamp: 8,
+  systemTime: 16,
+  tscToSystemMul: 24,
+  tscShift: 28,
+  flags: 29,
+  sizeBytes: 32,
+} as const;
+/** pvclock_wall_clock field offsets (12 bytes). */
+export const PVCLOCK_WALL = { version: 0, sec: 4, nsec: 8, sizeBytes: 12 } as const;
+export const PVCLOCK_TSC_STABLE_BIT = 1;
+
+export interface PvclockScale {
+  /** tsc_to_system_mul: a 32-bit binary fraction. */
+  mul: number;
+  /** tsc_shift: applied to the delta before the multiply (negative: shift right). */
+  shift: number;
+}
+
+/**
+ * The (mul, shift) pair that turns TSC cycles at `tscHz` into ns: shift the delta so that
+ * 1e9 / (hz · 2^shift) lies in [0.5, 1), then mul = floor(that fraction · 2^32). This is the pair
+ * KVM's time-scale computation arrives at, found here directly.
+ */
+export function pvclockScale(tscHz: number): PvclockScale {
+  if (!(Number.isSafeInteger(tscHz) && tscHz > 0)) throw new RangeError(`TSC frequency ${tscHz}`);
+  let shift = 0;
+  // ratio = 1e9 / (hz · 2^shift), kept as numerator / denominator in BigInt.
+  let numerator = NS_PER_S;
+  let denominator = BigInt(tscHz);
+  while (numerator >= denominator) {
+    denominator *= 2n;
+    shift++;
+  }
+  while (numerator * 2n < denominator) {
+    numerator *= 2n;
+    shift--;
+  }
+  const mul = (numerator << 32n) / denominator;
+  if (!(mul >= 0x8000_0000n && mul <= 0xffff_ffffn) || shift < -32 || shift > 31)
+    throw new Error(`pvclockScale(${tscHz}): mul ${mul} shift ${shift} out of range`);
+  return { mul: Number(mul), shift };
+}
+
+/** ns for a TSC delta: (delta shifted by `shift`) × mul >> 32, exact u64 arithmetic as in §7.2. */
+export function pvclockScaleDelta(delta: bigint, mul: number, shift: number): bigint {
+  let d = delta & U64_MASK;
+  d = shift >= 0 ? (d << BigInt(shift)) & U64_MASK : d >> BigInt(-shift);
+  return ((d * BigInt(mul)) >> 32n) & U64_MASK;
+}
+
+/** The full pvclock time: system_time + scaled(tsc − tsc_timestamp), wrapping as u64. */
+export function pvclockTimeNs(
+  record: { tscTimestamp: number; systemTime: number; mul: number; shift: number },
+  tsc: number,
+): bigint {
+  const delta = (BigInt(tsc) - BigInt(record.tscTimestamp)) & U64_MASK;
+  return (BigInt(record.systemTime) + pvclockScaleDelta(delta, record.mul, record.shift)) & U64_MASK;
+}
+
+// ---- the host side: KVM writing the records -------------------------------------------------------
+
+export interface KvmClockOptions {
+  /**
+   * "master": every record is cut from one reference clock (nominal TSC, no skew or drift), as KVM
+   * does in master-clock mode, so a CPU whose TSC is skewed reads a skewed time. "per_cpu": each
+   * record uses that CPU's own TSC (skew cancels; drift accumulates until the next update).
+   */
+  hostClockMode: "master" | "per_cpu";
+  /** Whether records carry TSC_STABLE (the host's claim). */
+  tscStableFlag: boolean;
+  /** Whether CPUID advertises the stable bit, i.e. whether the guest may trust the flag. */
+  stableBitAdvertised: boolean;
+  /** Fault: probability per record update that TSC_STABLE is withheld. */
+  withholdStableRatio: number;
+  /** Fault: probability per record update that the host's clock steps by up to clockStepNsMax. */
+  clockStepRatio: number;
+  clockStepNsMax: number;
+  /** Period of host record updates for every CPU, 0 = only the initial record (default). */
+  updatePeriodNs: number;
+  /** Time between an update's first write (version odd + fields) and its second (version even). */
+  updateWriteNs: number;
+  /** kvmclock system_time at virtual time 0 (the host's monotonic clock at VM start). */
+  systemTimeAtStartNs: number;
+  /** Wall-clock time (whole seconds since the epoch) at kvmclock system_time 0. */
+  wallClockAtZeroSec: number;
+}
+
+export const DEFAULT_KVMCLOCK_OPTIONS: Readonly<KvmClockOptions> = Object.freeze({
+  hostClockMode: "master",
+  tscStableFlag: true,
+  stableBitAdvertised: true,
+  withholdStableRatio: 0,
+  clockStepRatio: 0,
+  clockStepNsMax: 1_000_000,
+  updatePeriodNs: 0,
+  updateWriteNs: 100,
+  systemTimeAtStartNs: 1_000_000_000,
+  wallClockAtZeroSec: 1_767_225_600,
+});
+
+export function resolveKvmClockOptions(overrides: Partial<KvmClockOptions> = {}): Readonly<KvmClockOptions> {
+  const o = { ...DEFAULT_KVMCLOCK_OPTIONS, ...overrides };
+  const wholeNs = (name: string, v: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (!(Number.isSafeInteger(v) && v >= 0 && v <= max)) throw new RangeError(`kvmclock ${name}: ${v}`);
+  };
+  wholeNs("clockStepNsMax", o.clockStepNsMax, 3_600_000_000_000);
+  wholeNs("updatePeriodNs", o.updatePeriodNs);
+  wholeNs("updateWriteNs", o.updateWriteNs, 1_000_000_000);
+  wholeNs("systemTimeAtStartNs", o.systemTimeAtStartNs);
+  wholeNs("wallClockAtZeroSec", o.wallClockAtZeroSec, 0xffff_ffff);
+  for (const [name, ratio] of [
+    ["withholdStableRatio", o.withholdStableRatio],
+    ["clockStepRatio", o.clockStepRatio],
+  ] as const) {
+    if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`kvmclock ${name} must be in [0, 1]: ${ratio}`);
+  }
+  if (o.updatePeriodNs > 0 && o.updatePeriodNs <= o.updateWriteNs)
+    throw new RangeError("kvmclock updatePeriodNs must exceed updateWriteNs");
+  if (o.hostClockMode !== "master" && o.hostClockMode !== "per_cpu")
+    throw new RangeError(`kvmclock hostClockMode '${o.hostClockMode as string}'`);
+  return Object.freeze(o);
+}
+
+export interface KvmClockStats {
+  updates: number;
+  withheldStable: number;
+  steps: number;
+  wallClockWrites: number;
+}
+
+/** KVM's side of kvmclock: owns the records' contents and rewrites them at host updates. */
+export class KvmClock {
+  readonly scale: PvclockScale;
+  readonly stats: KvmClockStats = { updates: 0, withheldStable: 0, steps: 0, wallClockWrites: 0 };
+  /** Accumulated clock steps (faults) added to the host clock. */
+  private stepNs = 0;
+  private readonly reference: Tsc;
+  private readonly handler: TimedHandler;
+  /** Observes every record write (tests, trace): the fields as written for `cpu`. */
+  onRecordWrite: ((cpu: number, tscTimestamp: number, systemTime: number, flags: number) => void) | null =
+    null;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly memory: GuestMemory,
+    readonly tscs: readonly Tsc[],
+    /** Guest-physical address of each CPU's pvclock_vcpu_time_info. */
+    readonly recordAddrs: readonly number[],
+    /** Guest-physical address of the pvclock_wall_clock. */
+    readonly wallClockAddr: number,
+    readonly options: Readonly<KvmClockOptions>,
+    kind: number,
+  ) {
+    if (tscs.length !== recordAddrs.length || tscs.length === 0)
+      throw new RangeError("kvmclock needs one record address per TSC");
+    this.scale = pvclockScale(tscs[0]!.hz);
+    this.reference = new Tsc(tscs[0]!.hz);
+    // arg = cpu · 2 + phase (0: version odd and fields, 1: version even).
+    this.handler = { kind, id: 0, fire: (arg) => this.updatePhase(arg >> 1, arg & 1) };
+    for (let cpu = 0; cpu < tscs.length; cpu++) this.writeFields(cpu, sim.now);
+    this.writeWallClock();
+    if (options.updatePeriodNs > 0) {
+      for (let cpu = 0; cpu < tscs.length; cpu++) this.scheduleUpdate(cpu, sim.now + options.updatePeriodNs);
+    }
+  }
+
+  /** The host's kvmclock (ns) at virtual time `nowNs`. */
+  hostSystemTimeNs(nowNs: number): number {
+    return this.options.systemTimeAtStartNs + nowNs + this.stepNs;
+  }
+
+  /** Schedules a two-step update of `cpu`'s record starting at `atNs`. */
+  scheduleUpdate(cpu: number, atNs: number): void {
+    if (!(Number.isInteger(cpu) && cpu >= 0 && cpu < this.tscs.length)) throw new RangeError(`cpu ${cpu}`);
+    this.sim.at(atNs, this.handler, cpu * 2);
+  }
+
+  private updatePhase(cpu: number, phase: number): void {
+    const addr = this.recordAddrs[cpu]!;
+    const version = this.memory.read(addr + PVCLOCK.version, 4);
+    if (phase === 0) {
+      this.sim.assert(version % 2 === 0, "kvmclock.version", `cpu${cpu}: update began on odd version`);
+      this.memory.write(addr + PVCLOCK.version, 4, (version + 1) >>> 0);
+      this.maybeStep();
+      this.writeFields(cpu, this.sim.now);
+      this.sim.at(this.sim.now + this.options.updateWriteNs, this.handler, cpu * 2 + 1);
+      return;
+    }
+    this.sim.assert(version % 2 === 1, "kvmclock.version", `cpu${cpu}: update ended on even version`);
+    this.memory.write(addr + PVCLOCK.version, 4, (version + 1) >>> 0);
+    this.stats.updates++;
+    if (this.options.updatePeriodNs > 0) this.scheduleUpdate(cpu, this.sim.now + this.options.updatePeriodNs);
+  }
+
+  private maybeStep(): void {
+    if (!this.sim.choice.chance(this.options.clockStepRatio, "kvmclock.step")) return;
+    const magnitude = this.sim.choice.between(
+      1,
+      Math.max(1, this.options.clockStepNsMax),
+      "kvmclock.step_ns",
+    );
+    const backwards = this.sim.choice.chance(0.5, "kvmclock.step_back");
+    // The host clock never goes below 0.
+    this.stepNs += backwards ? -Math.min(magnitude, this.hostSystemTimeNs(this.sim.now)) : magnitude;
+    this.stats.steps++;
+  }
+
+  /** Writes tsc_timestamp, system_time, mul, shift and flags as of `nowNs` (version untouched). */
+  private writeFields(cpu: number, nowNs: number): void {
+    const addr = this.recordAddrs[cpu]!;
+    const tsc = this.options.hostClockMode === "master" ? this.reference : this.tscs[cpu]!;
+    let flags = this.options.tscStableFlag ? PVCLOCK_TSC_STABLE_BIT : 0;
+    if (flags !== 0 && this.sim.choice.chance(this.options.withholdStableRatio, "kvmclock.withhold_stable")) {
+      flags = 0;
+      this.stats.withheldStable++;
+    }
+    const tscTimestamp = tsc.read(nowNs);
+    const systemTime = this.hostSystemTimeNs(nowNs);
+    this.memory.write(addr + PVCLOCK.tscTimestamp, 8, tscTimestamp);
+    this.memory.write(addr + PVCLOCK.systemTime, 8, systemTime);
+    this.memory.write(addr + PVCLOCK.tscToSystemMul, 4, this.scale.mul);
+    this.memory.write(addr + PVCLOCK.tscShift, 1, this.scale.shift & 0xff);
+    this.memory.write(addr + PVCLOCK.flags, 1, flags);
+    this.onRecordWrite?.(cpu, tscTimestamp, systemTime, flags);
+  }
+
+  /**
+   * The host's answer to a write of the WALL_CLOCK MSR: the wall time at kvmclock 0, written under
+   * its version (at one instant: the guest's vCPU is in the exit while it happens).
+   */
+  writeWallClock(): void {
+    const addr = this.wallClockAddr;
+    const version = this.memory.read(addr + PVCLOCK_WALL.version, 4);
+    // A step of the host clock moves kvmclock, so the wall time at kvmclock 0 moves the other way.
+    const wallAtZeroNs = BigInt(this.options.wallClockAtZeroSec) * NS_PER_S - BigInt(this.stepNs);
+    this.memory.write(addr + PVCLOCK_WALL.version, 4, (version + 1) >>> 0);
+    this.memory.write(addr + PVCLOCK_WALL.sec, 4, Number(wallAtZeroNs / NS_PER_S));
+    this.memory.write(addr + PVCLOCK_WALL.nsec, 4, Number(wallAtZeroNs % NS_PER_S));
+    this.memory.write(addr + PVCLOCK_WALL.version, 4, (version + 2) >>> 0);
+    this.stats.wallClockWrites++;
+  }
+
+  /** The flags the guest may trust: TSC_STABLE only when CPUID advertises the stable bit. */
+  get validFlags(): number {
+    return this.options.stableBitAdvertised ? PVCLOCK_TSC_STABLE_BIT : 0;
+  }
+}
+
+export function allocateClockKinds(sim: Simulation): number {
+  sim.kinds.defineExtensionOp(ClockOp.Rdtsc, "rdtsc");
+  return sim.kinds.allocate("kvmclock_update");
+}
+
+// ---- the guest side: OSv's kvmclock driver read path ---------------------------------------------
+
+/** Retries of the seqlock before the read is declared stuck (the host never finishes an update). */
+const MAX_SEQLOCK_RETRIES = 10_000;
+/** Retries of the CAS on `last` (each failure means another CPU published a later time). */
+const MAX_CAS_RETRIES = 10_000;
+
+export interface PvclockReading {
+  timeNs: number;
+  flags: number;
+  /** The fields the time was computed from (a consistent pair when the seqlock did its job). */
+  tscTimestamp: number;
+  systemTime: number;
+  tsc: number;
+  /** Passes through the seqlock (1 = no retry). */
+  attempts: number;
+}
+
+/** Reads one pvclock record with the seqlock protocol of §7.2 (guest code on the record's CPU). */
+export function* pvclockRead(addr: number): Guest<PvclockReading> {
+  for (let attempt = 1; attempt <= MAX_SEQLOCK_RETRIES; attempt++) {
+    const v1 = yield physLoad(addr + PVCLOCK.version, 4);
+    // (barrier; lfence: no-ops under sequential consistency)
+    const tsc = yield rdtsc();
+    const tscTimestamp = yield physLoad(addr + PVCLOCK.tscTimestamp, 8);
+    const systemTime = yield physLoad(addr + PVCLOCK.systemTime, 8);
+    const mul = yield physLoad(addr + PVCLOCK.tscToSystemMul, 4);
+    const shiftByte = yield physLoad(addr + PVCLOCK.tscShift, 1);
+    const flags = yield physLoad(addr + PVCLOCK.flags, 1);
+    const v2 = yield physLoad(addr + PVCLOCK.version, 4);
+    if ((v1 & 1) !== 0 || v1 !== v2) continue;
+    const shift = shiftByte >= 128 ? shiftByte - 256 : shiftByte;
+    const time = pvclockTimeNs({ tscTimestamp, systemTime, mul, shift }, tsc);
+    if (time > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new RangeError(`pvclock time ${time} is beyond 2^53 (a TSC below tsc_timestamp?)`);
+    return { timeNs: Number(time), flags, tscTimestamp, systemTime, tsc, attempts: attempt };
+  }
+  throw new Error(`pvclock read at ${addr}: version still changing after ${MAX_SEQLOCK_RETRIES} tries`);
+}
+
+/**
+ * kvmclock system time as OSv reads it: the pvclock time, returned directly when TSC_STABLE is set
+ * and valid; otherwise made globally non-decreasing through the CAS-max cell `last`.
+ */
+export function* kvmclockSystemTime(addr: number, last: Cell, validFlags: number): Guest<number> {
+  const { timeNs, flags } = yield* pvclockRead(addr);
+  if ((flags & validFlags & PVCLOCK_TSC_STABLE_BIT) !== 0) return timeNs;
+  let seen = yield load(last);
+  for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+    if (timeNs <= seen) return seen;
+    const old = yield compareAndSwap(last, seen, timeNs);
+    if (old === seen) return timeNs;
+    seen = old;
+  }
+  throw new Error(`kvmclock 'last': CAS failed ${MAX_CAS_RETRIES} times`);
+}
+
+/** Reads the wall-clock record (the wall time at kvmclock 0) with the same seqlock. */
+export function* readWallClock(addr: number): Guest<{ sec: number; nsec: number }> {
+  for (let attempt = 1; attempt <= MAX_SEQLOCK_RETRIES; attempt++) {
+    const v1 = yield physLoad(addr + PVCLOCK_WALL.version, 4);
+    const sec = yield physLoad(addr + PVCLOCK_WALL.sec, 4);
+    const nsec = yield physLoad(addr + PVCLOCK_WALL.nsec, 4);
+    const v2 = yield physLoad(addr + PVCLOCK_WALL.version, 4);
+    if ((v1 & 1) === 0 && v1 === v2) return { sec, nsec };
+  }
+  throw new Error(`wall clock read at ${addr}: version still changing`);
+}

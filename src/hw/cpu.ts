@@ -1,0 +1,603 @@
+// A virtual x86 CPU under KVM as OSv sees it: it runs one guest context (a thread's stack of frames)
+// at a time and takes interrupts between steps when IF=1, by x86 priority class (vector >> 4), with
+// interruptible compute, hlt and an interrupt epilogue hook (osv-internals.md §7.1 dispatch, §2.8
+// idle/hlt, §2.5 switch). Simplified: no TPR (OSv leaves it 0), no exceptions or NMI, no STI shadow
+// except the atomic sti;hlt, and each interrupt frame lives on the interrupted context's stack.
+
+import {
+  compute,
+  type Effect,
+  extension,
+  FIRST_EXTENSION_OP,
+  type Guest,
+  Op,
+  Runner,
+  RunnerState,
+  type Simulation,
+  SUSPENDED,
+} from "../sim/index.js";
+import type { CostModel } from "./cost.js";
+import type { InterruptSink } from "./interrupts.js";
+import { type GuestMemory, HwOp, performPhysEffect } from "./memory.js";
+
+/** The vCPU's own extension ops (66..71). APIC and clock ops follow at 72..; devices use 80.. */
+export const CpuOp = {
+  /** Clears IF; answers the previous IF (1 or 0), so it doubles as irq_save. */
+  Cli: FIRST_EXTENSION_OP + 2,
+  /** Sets IF; answers the previous IF. A pending interrupt is taken right after. */
+  Sti: FIRST_EXTENSION_OP + 3,
+  /** Halts until an interrupt can be taken (never, while IF=0). */
+  Hlt: FIRST_EXTENSION_OP + 4,
+  /** sti;hlt as one step: OSv's safe_halt, which cannot miss an interrupt between the two. */
+  StiHlt: FIRST_EXTENSION_OP + 5,
+  /** Makes another context current (switch_to); answers 0 to the context that is resumed. */
+  SwitchTo: FIRST_EXTENSION_OP + 6,
+  /** Internal: the vCPU has no context to run and waits for boot(). */
+  Park: FIRST_EXTENSION_OP + 7,
+} as const;
+
+export const cli = (): Effect => extension(CpuOp.Cli);
+export const sti = (): Effect => extension(CpuOp.Sti);
+export const hlt = (): Effect => extension(CpuOp.Hlt);
+export const stiHlt = (): Effect => extension(CpuOp.StiHlt);
+export const switchTo = (context: CpuContext): Effect => extension(CpuOp.SwitchTo, 0, 0, context);
+/** irq_restore: puts IF back to what cli() or sti() answered. */
+export const irqRestore = (previous: number): Effect => (previous !== 0 ? sti() : cli());
+
+/** The APIC's spurious-interrupt vector (OSv programs SPIV = 0x1FF); it is never in service. */
+export const SPURIOUS_VECTOR = 0xff;
+/** Vectors below this are CPU exceptions, which the model does not raise. */
+export const FIRST_INTERRUPT_VECTOR = 32;
+/** Interrupt frames on one context: at most one per priority class above the exceptions, plus one. */
+const MAX_INTERRUPT_FRAMES = 16;
+/** Guest-code steps within one resume without a visible effect or compute: a spin with no way out. */
+const MAX_LOCAL_STEPS = 1_000_000;
+
+/**
+ * An IDT entry: the handler for one delivery of `vector`. It is called once the entry cost is paid,
+ * and answers guest code to run in the interrupt frame, or nothing when its work was all direct
+ * (e.g. an EOI and a flag).
+ */
+export type InterruptHandler = (cpu: Vcpu, vector: number) => Guest<unknown> | undefined;
+
+/** Performs an extension op registered on the vCPU (APIC, clock, devices). */
+export type ExtensionPerformer = (cpu: Vcpu, effect: Effect) => number | typeof SUSPENDED;
+
+export interface VcpuHooks {
+  /** Called when an interrupt is taken, before its handler runs (tracing, checkers). */
+  onInterruptEntry?: (cpu: Vcpu, vector: number) => void;
+  /**
+   * Called when a handler returns, before iret: OSv's epilogue (sched::preempt). Guest code it
+   * answers runs in the interrupt frame with IF=0 and may switch contexts; iret follows when it ends.
+   */
+  onInterruptExit?: (cpu: Vcpu, vector: number) => Guest<unknown> | null;
+}
+
+const FramePhase = { Body: 0, Epilogue: 1, Exiting: 2 } as const;
+type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
+
+/** One activation on a context's stack: the thread's own code, or an interrupt handler. */
+class Frame {
+  phase: FramePhaseValue = FramePhase.Body;
+  /** What the generator's pending yield answers when it next runs. */
+  resumeValue = 0;
+  /** CPU time this frame must spend before its next step (costs, computes, an interrupted rest). */
+  owedNs = 0;
+  /** A visible effect the guest yielded while time was still owed; issued once it is paid. */
+  held: Effect | null = null;
+  constructor(
+    public generator: Guest<unknown>,
+    /** The interrupt vector, or -1 for a context's base frame. */
+    readonly vector: number,
+    /** IF to restore at iret. */
+    readonly savedInterruptsEnabled: boolean,
+  ) {}
+}
+
+/** A thread's CPU state as switch_to sees it: its code and the interrupt frames stacked on it. */
+export class CpuContext {
+  readonly frames: Frame[];
+  /** The vCPU on which this context is current, if any (a context is current on at most one). */
+  cpu: Vcpu | null = null;
+  done = false;
+  /** What the base generator returned. */
+  result: unknown;
+  constructor(
+    readonly name: string,
+    guest: Guest<unknown>,
+  ) {
+    this.frames = [new Frame(guest, -1, true)];
+  }
+}
+
+/** What the vCPU is waiting for between resume calls, i.e. how to read the next result. */
+const Awaiting = { Nothing: 0, Effect: 1, Compute: 2, Halt: 3 } as const;
+type AwaitingValue = (typeof Awaiting)[keyof typeof Awaiting];
+
+export interface VcpuStats {
+  /** Visible effects issued. */
+  steps: number;
+  /** Interrupts taken, indexed by vector. */
+  interruptsTaken: Uint32Array;
+  /** Raises of a vector that was already pending (edge interrupts coalesce in the IRR). */
+  coalescedRaises: number;
+  /** Computes cut short by an interrupt. */
+  interruptedComputes: number;
+  contextSwitches: number;
+  /** CPU time spent in computes and charged costs. */
+  busyNs: number;
+  /** Completed halts' total duration (see haltedNsAt for the running one). */
+  haltedNs: number;
+}
+
+/** A vector set of 256 bits: the IRR or the ISR. */
+class VectorSet {
+  private readonly words = new Uint32Array(8);
+  has(vector: number): boolean {
+    return (this.words[vector >> 5]! & (1 << (vector & 31))) !== 0;
+  }
+  add(vector: number): void {
+    this.words[vector >> 5]! |= 1 << (vector & 31);
+  }
+  delete(vector: number): void {
+    this.words[vector >> 5]! &= ~(1 << (vector & 31));
+  }
+  /** The highest vector in the set, or -1. */
+  highest(): number {
+    for (let w = 7; w >= 0; w--) {
+      const word = this.words[w]!;
+      if (word !== 0) return w * 32 + 31 - Math.clz32(word);
+    }
+    return -1;
+  }
+}
+
+export class Vcpu extends Runner implements InterruptSink {
+  /** IF, changed only by the cli/sti effects, interrupt entry and iret. */
+  private interruptFlag: boolean;
+  readonly hooks: VcpuHooks = {};
+  readonly stats: VcpuStats = {
+    steps: 0,
+    interruptsTaken: new Uint32Array(256),
+    coalescedRaises: 0,
+    interruptedComputes: 0,
+    contextSwitches: 0,
+    busyNs: 0,
+    haltedNs: 0,
+  };
+  private readonly irr = new VectorSet();
+  private readonly isr = new VectorSet();
+  private readonly handlers: (InterruptHandler | null)[] = new Array(256).fill(null);
+  private readonly performers: (ExtensionPerformer | null)[] = new Array(64).fill(null);
+  /** Cost of each op (core and extension), charged after it is performed. */
+  private readonly opCostNs = new Float64Array(128);
+  private context: CpuContext | null = null;
+  private awaiting: AwaitingValue = Awaiting.Nothing;
+  private computeFrame: Frame | null = null;
+  private halted = false;
+  private parked = false;
+  private haltedSinceNs = 0;
+  private inResume = false;
+  /** The op of the last visible effect issued, whose cost is charged when its result arrives. */
+  private lastOp = 0;
+
+  constructor(
+    readonly sim: Simulation,
+    /** The CPU number (OSv's cpu id, also the APIC id). */
+    readonly index: number,
+    readonly memory: GuestMemory,
+    readonly cost: Readonly<CostModel>,
+    options: { interruptsEnabled?: boolean } = {},
+  ) {
+    super(`cpu${index}`);
+    this.interruptFlag = options.interruptsEnabled ?? false;
+    this.handlers[SPURIOUS_VECTOR] = spuriousHandler;
+    const costs = this.opCostNs;
+    costs[Op.Load] = cost.loadNs;
+    costs[Op.Store] = cost.storeNs;
+    costs[Op.CompareAndSwap] = cost.atomicNs;
+    costs[Op.FetchAdd] = cost.atomicNs;
+    costs[Op.Exchange] = cost.atomicNs;
+    costs[Op.Fence] = cost.fenceNs;
+    costs[HwOp.PhysLoad] = cost.loadNs;
+    costs[HwOp.PhysStore] = cost.storeNs;
+    costs[CpuOp.Cli] = cost.interruptFlagNs;
+    costs[CpuOp.Sti] = cost.interruptFlagNs;
+    costs[CpuOp.SwitchTo] = cost.switchContextNs;
+  }
+
+  // ---- set-up (host side) -----------------------------------------------------------------------
+
+  /** Installs the IDT entry for `vector`. */
+  setInterruptHandler(vector: number, handler: InterruptHandler): void {
+    checkVector(vector);
+    this.handlers[vector] = handler;
+  }
+
+  /** Adds an extension op this vCPU performs (APIC, clock, device ops), with its cost. */
+  registerExtension(op: number, name: string, performer: ExtensionPerformer, costNs = 0): void {
+    if (!(op >= CpuOp.Park + 1 && op < FIRST_EXTENSION_OP + 64))
+      throw new RangeError(`extension op ${op} must be in [${CpuOp.Park + 1}, ${FIRST_EXTENSION_OP + 64})`);
+    if (this.performers[op - FIRST_EXTENSION_OP] !== null)
+      throw new Error(`${this.name}: extension op ${op} is already registered`);
+    this.sim.kinds.defineExtensionOp(op, name);
+    this.performers[op - FIRST_EXTENSION_OP] = performer;
+    this.opCostNs[op] = costNs;
+  }
+
+  /** Gives a vCPU with no context its first one (the boot thread, or a woken AP). */
+  boot(context: CpuContext): void {
+    if (this.context !== null) throw new Error(`${this.name} already runs '${this.context.name}'`);
+    this.claim(context);
+    this.context = context;
+    if (this.parked) {
+      this.parked = false;
+      this.awaiting = Awaiting.Nothing;
+      this.sim.resumeNow(this, 0);
+    }
+  }
+
+  // ---- state guest code and the kernel may read ---------------------------------------------------
+
+  /** IF: whether maskable interrupts may be taken. */
+  get interruptsEnabled(): boolean {
+    return this.interruptFlag;
+  }
+  get currentContext(): CpuContext | null {
+    return this.context;
+  }
+  get isHalted(): boolean {
+    return this.halted;
+  }
+  /** The vector being handled (innermost), or -1 when the current context runs thread code. */
+  get currentVector(): number {
+    const frames = this.context?.frames;
+    return frames === undefined ? -1 : frames[frames.length - 1]!.vector;
+  }
+  isPending(vector: number): boolean {
+    return this.irr.has(vector);
+  }
+  isInService(vector: number): boolean {
+    return this.isr.has(vector);
+  }
+  /** Total halted time including a halt in progress. */
+  haltedNsAt(nowNs: number): number {
+    return this.stats.haltedNs + (this.halted ? nowNs - this.haltedSinceNs : 0);
+  }
+
+  /** Charges CPU time to the running guest code (a direct call from inside it, e.g. an APIC write). */
+  charge(ns: number): void {
+    if (!(Number.isSafeInteger(ns) && ns >= 0)) throw new RangeError(`charge(${ns}): needs whole ns >= 0`);
+    if (!this.inResume || this.context === null)
+      throw new Error(`${this.name}: charge() outside its running guest code`);
+    const frames = this.context.frames;
+    frames[frames.length - 1]!.owedNs += ns;
+  }
+
+  /** Whether `charge` may be called now (the caller is this vCPU's running guest code). */
+  get runningGuestCode(): boolean {
+    return this.inResume;
+  }
+
+  // ---- the interrupt controller side --------------------------------------------------------------
+
+  /** InterruptSink: only this vCPU's own index is accepted (InterruptRouter spreads over many). */
+  raise(cpu: number, vector: number): void {
+    if (cpu !== this.index) throw new RangeError(`${this.name} got an interrupt for cpu ${cpu}`);
+    this.raiseVector(vector);
+  }
+
+  /** Makes `vector` pending; takes it at once if the vCPU is halted or computing with IF=1. */
+  raiseVector(vector: number): void {
+    checkVector(vector);
+    if (this.irr.has(vector)) this.stats.coalescedRaises++;
+    else this.irr.add(vector);
+    this.notify();
+  }
+
+  /** EOI: the highest in-service vector is done. Answers it, or -1 when none was in service. */
+  endOfInterrupt(): number {
+    const vector = this.isr.highest();
+    if (vector < 0) return -1;
+    this.isr.delete(vector);
+    // A lower-class vector held back by this one may now be deliverable.
+    this.notify();
+    return vector;
+  }
+
+  /** The vector that would be taken now, or -1 (IF=0, nothing pending, or blocked by priority). */
+  deliverableVector(): number {
+    if (!this.interruptFlag || this.context === null) return -1;
+    const pending = this.irr.highest();
+    if (pending < 0) return -1;
+    const inService = this.isr.highest();
+    if (inService >= 0 && pending >> 4 <= inService >> 4) return -1;
+    return pending;
+  }
+
+  /** Cuts a halt or an interruptible compute short when an interrupt has become deliverable. */
+  private notify(): void {
+    if (this.inResume || this.deliverableVector() < 0) return;
+    if (this.halted) {
+      this.endHalt();
+      this.sim.resumeNow(this, 0);
+    } else if (this.state === RunnerState.Waiting && this.awaiting === Awaiting.Compute) {
+      const remainingNs = this.sim.cancelWait(this);
+      this.computeFrame!.owedNs += remainingNs;
+      this.stats.busyNs -= remainingNs;
+      this.stats.interruptedComputes++;
+      this.awaiting = Awaiting.Nothing;
+      this.sim.resumeNow(this, 0);
+    }
+    // Ready or New: the interrupt is taken when the pending step completes.
+  }
+
+  private endHalt(): void {
+    this.halted = false;
+    this.stats.haltedNs += this.sim.now - this.haltedSinceNs;
+  }
+
+  // ---- the runner side --------------------------------------------------------------------------
+
+  override get blockedMeansDeadlock(): boolean {
+    // Halted with IF=1 is an idle CPU (its wake-up is someone else's business); halted with IF=0 can
+    // never wake; a parked CPU has not been booted.
+    if (this.parked) return false;
+    if (this.halted) return !this.interruptFlag;
+    return true;
+  }
+
+  resume(result: number): Effect | null {
+    this.inResume = true;
+    const effect = this.step(result);
+    this.inResume = false;
+    return effect;
+  }
+
+  private step(result: number): Effect {
+    const awaiting = this.awaiting;
+    this.awaiting = Awaiting.Nothing;
+    // A resume that was not an interrupt (a stray engine wake) still ends a halt or a park.
+    if (this.halted) this.endHalt();
+    this.parked = false;
+    if ((awaiting === Awaiting.Effect || awaiting === Awaiting.Halt) && this.context !== null) {
+      const frames = this.context.frames;
+      const top = frames[frames.length - 1]!;
+      if (awaiting === Awaiting.Effect) {
+        top.resumeValue = result;
+        top.owedNs += this.opCostNs[this.lastOp]!;
+      } else if (this.cost.haltWakeNs > 0) {
+        // The wake-up latency comes before the interrupt's handler runs.
+        top.owedNs += this.cost.haltWakeNs;
+        return this.issueCompute(top);
+      }
+    }
+    for (let steps = 0; steps < MAX_LOCAL_STEPS; steps++) {
+      const context = this.context;
+      if (context === null) return this.issue(extension(CpuOp.Park));
+      this.takeInterrupt(context);
+      const frames = context.frames;
+      const frame = frames[frames.length - 1]!;
+      if (frame.owedNs > 0) return this.issueCompute(frame);
+      if (frame.held !== null) {
+        const held = frame.held;
+        frame.held = null;
+        return this.issue(held);
+      }
+      if (frame.phase === FramePhase.Exiting) {
+        this.interruptReturn(context, frame);
+        continue;
+      }
+      const next = frame.generator.next(frame.resumeValue);
+      frame.resumeValue = 0;
+      if (next.done === true) {
+        this.frameReturned(context, frame, next.value);
+        continue;
+      }
+      const effect = this.accept(frame, next.value);
+      if (effect !== null) return effect;
+    }
+    return this.sim.fail(
+      "vcpu.local_steps",
+      `${this.name}: ${MAX_LOCAL_STEPS} guest steps without a visible effect or any time passing`,
+    );
+  }
+
+  /** Takes an effect the guest yielded: computes accumulate, visible effects wait for owed time. */
+  private accept(frame: Frame, effect: Effect): Effect | null {
+    const op = effect.op;
+    if (op === Op.Compute) {
+      const ns = effect.a;
+      if (!(Number.isSafeInteger(ns) && ns >= 0))
+        throw new RangeError(`${this.name}: compute(${ns}) needs whole ns >= 0`);
+      frame.owedNs += ns;
+      return null;
+    }
+    if (op === Op.Sleep || op === Op.Block || op === Op.Wake) {
+      throw new Error(
+        `${this.name}: guest code on a vCPU cannot ${op === Op.Sleep ? "sleep" : op === Op.Block ? "block" : "wake a runner"}; use timers, hlt and switchTo`,
+      );
+    }
+    if (frame.owedNs > 0) {
+      frame.held = effect;
+      return null;
+    }
+    return this.issue(effect);
+  }
+
+  private issue(effect: Effect): Effect {
+    this.lastOp = effect.op;
+    this.awaiting = Awaiting.Effect;
+    this.stats.steps++;
+    return effect;
+  }
+
+  private issueCompute(frame: Frame): Effect {
+    const ns = frame.owedNs;
+    frame.owedNs = 0;
+    this.computeFrame = frame;
+    this.awaiting = Awaiting.Compute;
+    this.stats.busyNs += ns;
+    return compute(ns);
+  }
+
+  /** Delivers the highest deliverable vector by pushing its handler's frame. */
+  private takeInterrupt(context: CpuContext): void {
+    const vector = this.deliverableVector();
+    if (vector < 0) return;
+    const handler = this.handlers[vector];
+    if (handler === null || handler === undefined)
+      this.sim.fail("vcpu.unexpected_interrupt", `${this.name}: no handler for vector ${vector}`);
+    if (context.frames.length > MAX_INTERRUPT_FRAMES)
+      this.sim.fail("vcpu.interrupt_nesting", `${this.name}: more than ${MAX_INTERRUPT_FRAMES} frames`);
+    this.irr.delete(vector);
+    // The spurious vector is delivered without entering service and needs no EOI.
+    if (vector !== SPURIOUS_VECTOR) {
+      // Priority gating makes this impossible: a vector never re-enters service before its EOI.
+      this.sim.assert(
+        !this.isr.has(vector),
+        "vcpu.isr",
+        () => `${this.name}: vector ${vector} in service twice`,
+      );
+      this.isr.add(vector);
+    }
+    const frame = new Frame(invokeHandler(handler, this, vector), vector, this.interruptFlag);
+    frame.owedNs = this.cost.interruptEntryNs;
+    this.interruptFlag = false;
+    context.frames.push(frame);
+    this.stats.interruptsTaken[vector]!++;
+    this.hooks.onInterruptEntry?.(this, vector);
+  }
+
+  private frameReturned(context: CpuContext, frame: Frame, value: unknown): void {
+    if (frame.vector < 0) {
+      // The thread's own code returned. OSv threads never do (they switch away in exit); the
+      // context is finished and the vCPU parks until boot() gives it another.
+      this.sim.assert(context.frames.length === 1, "vcpu.frames", "base frame returned under others");
+      context.frames.pop();
+      context.done = true;
+      context.result = value;
+      context.cpu = null;
+      this.context = null;
+      return;
+    }
+    if (frame.phase === FramePhase.Body) {
+      const epilogue = this.hooks.onInterruptExit?.(this, frame.vector) ?? null;
+      if (epilogue !== null) {
+        frame.generator = epilogue;
+        frame.phase = FramePhase.Epilogue;
+        return;
+      }
+    }
+    frame.phase = FramePhase.Exiting;
+    frame.owedNs += this.cost.interruptExitNs;
+  }
+
+  /** iret: pops the handler's frame and restores the interrupted code's IF. */
+  private interruptReturn(context: CpuContext, frame: Frame): void {
+    const popped = context.frames.pop();
+    this.sim.assert(popped === frame && frame.vector >= 0, "vcpu.iret", "iret without an interrupt frame");
+    this.sim.assert(!this.interruptFlag, "vcpu.iret", () => `${this.name}: iret with IF=1`);
+    this.interruptFlag = frame.savedInterruptsEnabled;
+  }
+
+  override performExtension(effect: Effect): number | typeof SUSPENDED {
+    const op = effect.op;
+    switch (op) {
+      case HwOp.PhysLoad:
+      case HwOp.PhysStore:
+        return performPhysEffect(this.memory, effect)!;
+      case CpuOp.Cli: {
+        const previous = this.interruptFlag ? 1 : 0;
+        this.interruptFlag = false;
+        return previous;
+      }
+      case CpuOp.Sti: {
+        const previous = this.interruptFlag ? 1 : 0;
+        this.interruptFlag = true;
+        return previous;
+      }
+      case CpuOp.Hlt:
+        return this.halt();
+      case CpuOp.StiHlt:
+        this.interruptFlag = true;
+        return this.halt();
+      case CpuOp.SwitchTo:
+        return this.performSwitch(effect.target);
+      case CpuOp.Park:
+        this.parked = true;
+        return SUSPENDED;
+      default: {
+        const performer = op < FIRST_EXTENSION_OP + 64 ? this.performers[op - FIRST_EXTENSION_OP] : null;
+        if (performer === null || performer === undefined)
+          throw new Error(`${this.name}: no performer for extension op ${op}`);
+        return performer(this, effect);
+      }
+    }
+  }
+
+  private halt(): number | typeof SUSPENDED {
+    if (this.deliverableVector() >= 0) return 0;
+    this.halted = true;
+    this.haltedSinceNs = this.sim.now;
+    this.awaiting = Awaiting.Halt;
+    return SUSPENDED;
+  }
+
+  private performSwitch(target: unknown): number {
+    if (!(target instanceof CpuContext)) throw new TypeError(`${this.name}: switchTo needs a CpuContext`);
+    // OSv switches only from reschedule_from_interrupt, with interrupts disabled.
+    this.sim.assert(!this.interruptFlag, "vcpu.switch_irq", () => `${this.name}: switch_to with IF=1`);
+    const previous = this.context!;
+    this.claim(target);
+    previous.cpu = null;
+    this.context = target;
+    this.stats.contextSwitches++;
+    return 0;
+  }
+
+  /** Makes `context` current here; a context is current on at most one CPU, and never twice. */
+  private claim(context: CpuContext): void {
+    this.sim.assert(
+      context.cpu === null && !context.done,
+      "vcpu.context_owner",
+      () =>
+        `${this.name}: context '${context.name}' is ${context.done ? "finished" : `current on ${context.cpu?.name}`}`,
+    );
+    context.cpu = this;
+  }
+}
+
+const spuriousHandler: InterruptHandler = () => undefined;
+
+/** Runs a handler as the frame's guest code, so its direct work happens after the entry cost. */
+function* invokeHandler(handler: InterruptHandler, cpu: Vcpu, vector: number): Guest<unknown> {
+  const guest = handler(cpu, vector);
+  if (guest !== undefined) return yield* guest;
+  return undefined;
+}
+
+function checkVector(vector: number): void {
+  if (!(Number.isInteger(vector) && vector >= FIRST_INTERRUPT_VECTOR && vector <= 255))
+    throw new RangeError(`interrupt vector must be in [${FIRST_INTERRUPT_VECTOR}, 255], got ${vector}`);
+}
+
+/** Routes raise(cpu, vector) to the machine's vCPUs: what devices and IPIs see as the APIC bus. */
+export class InterruptRouter implements InterruptSink {
+  constructor(private readonly cpus: readonly Vcpu[]) {}
+  raise(cpu: number, vector: number): void {
+    const target = this.cpus[cpu];
+    if (target === undefined) throw new RangeError(`no cpu ${cpu} (the machine has ${this.cpus.length})`);
+    target.raiseVector(vector);
+  }
+}
+
+/** Names the vCPU's extension ops in the simulation's kind registry (idempotent). */
+export function registerCpuOps(sim: Simulation): void {
+  sim.kinds.defineExtensionOp(CpuOp.Cli, "cli");
+  sim.kinds.defineExtensionOp(CpuOp.Sti, "sti");
+  sim.kinds.defineExtensionOp(CpuOp.Hlt, "hlt");
+  sim.kinds.defineExtensionOp(CpuOp.StiHlt, "sti_hlt");
+  sim.kinds.defineExtensionOp(CpuOp.SwitchTo, "switch_to");
+  sim.kinds.defineExtensionOp(CpuOp.Park, "park");
+}

@@ -1,0 +1,191 @@
+// Goal: the TSC counts exactly, the pvclock scaling matches hand-computed and KVM-computed values bit
+// for bit, the guest read protocol returns the host's time and retries across an update instead of
+// returning a torn pair, and skewed TSCs that the guest trusts as stable do go backwards across CPUs.
+// Method: literal vectors, and guest code reading records that the host rewrites at chosen instants.
+import { describe, expect, it } from "vitest";
+import {
+  kvmclockSystemTime,
+  PVCLOCK,
+  type PvclockReading,
+  pvclockRead,
+  pvclockScale,
+  pvclockScaleDelta,
+  readPhys,
+  readWallClock,
+  Tsc,
+} from "../../../src/hw/index.js";
+import { compute, type Guest, SequenceStrategy, Simulation } from "../../../src/sim/index.js";
+import { context, zeroCostMachine } from "./helpers.js";
+
+describe("TSC", () => {
+  it("counts floor(t · hz) plus its offset, with drift in ppm, exactly", () => {
+    expect(new Tsc(2_400_000_000).read(1_000_000_000)).toBe(2_400_000_000);
+    expect(new Tsc(3_000_000_000, 500).read(1)).toBe(503);
+    // 2.194917 GHz for 7 ns is 15.364419 cycles.
+    expect(new Tsc(2_194_917_000).read(7)).toBe(15);
+    expect(new Tsc(2_400_000_000, 0, 100).read(1_000_000_000)).toBe(2_400_240_000);
+    expect(new Tsc(2_400_000_000, 0, -100).read(1_000_000_000)).toBe(2_399_760_000);
+  });
+
+  it("refuses nonsense frequencies and drifts", () => {
+    expect(() => new Tsc(0)).toThrow(RangeError);
+    expect(() => new Tsc(2_400_000_000, 0, 200_000)).toThrow(RangeError);
+  });
+});
+
+describe("pvclock scaling", () => {
+  it("finds KVM's (mul, shift) for real TSC frequencies", () => {
+    // Expected pairs from KVM's kvm_get_time_scale(NSEC_PER_SEC, hz) evaluated by hand / script.
+    const vectors: [number, number, number][] = [
+      [1_000_000_000, 0x80000000, 1],
+      [3_000_000_000, 0xaaaaaaaa, -1],
+      [2_400_000_000, 0xd5555555, -1],
+      [2_194_917_000, 0xe944273d, -1],
+      [2_899_999_000, 0xb08d41c8, -1],
+      [1_500_000_000, 0xaaaaaaaa, 0],
+      [3_700_000_000, 0x8a60dd67, -1],
+      [999_999_999, 0x80000002, 1],
+      [4_000_000_000, 0x80000000, -1],
+      [500_000_000, 0x80000000, 2],
+    ];
+    for (const [hz, mul, shift] of vectors) expect(pvclockScale(hz), `${hz} Hz`).toEqual({ mul, shift });
+  });
+
+  it("scales deltas as (delta shifted) × mul >> 32, exactly", () => {
+    // mul = 1/2, shift = 1: ns = delta.
+    expect(pvclockScaleDelta(12_345n, 0x80000000, 1)).toBe(12_345n);
+    // 3 GHz, one second of cycles: 1.5e9 × 2863311530 / 2^32 = 999,999,999.77.
+    expect(pvclockScaleDelta(3_000_000_000n, 0xaaaaaaaa, -1)).toBe(999_999_999n);
+    // 2.4 GHz: 1.2e9 × 3579139413 / 2^32 = 999,999,999.91.
+    expect(pvclockScaleDelta(2_400_000_000n, 0xd5555555, -1)).toBe(999_999_999n);
+    // The 64×32-bit product kept exactly: 2^40 × (2^32 − 1) >> 32 = 2^40 − 2^8.
+    expect(pvclockScaleDelta(1n << 40n, 0xffffffff, 0)).toBe((1n << 40n) - 256n);
+    // Beyond double precision: (2^52 + 1)(2^32 − 1) >> 32 = 2^52 − 2^20.
+    expect(pvclockScaleDelta((1n << 52n) + 1n, 0xffffffff, 0)).toBe((1n << 52n) - (1n << 20n));
+    // A right shift drops low bits first; a left shift wraps at 64 bits like the u64 it is.
+    expect(pvclockScaleDelta(3n, 0x80000000, -1)).toBe(0n);
+    expect(pvclockScaleDelta((1n << 63n) + 5n, 0x80000000, 1)).toBe(5n);
+  });
+});
+
+describe("kvmclock reads", () => {
+  it("a guest read gives the host's system time, rounded down", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    let reading: PvclockReading | null = null;
+    let wall: { sec: number; nsec: number } | null = null;
+    machine.cpus[0]!.boot(
+      context("reader", function* (): Guest<void> {
+        yield compute(1_000_000);
+        reading = yield* pvclockRead(machine.kvmclock.recordAddrs[0]!);
+        wall = yield* readWallClock(machine.kvmclock.wallClockAddr);
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    // 2.4e6 cycles since the record: (1.2e6 × 0xd5555555) >> 32 = 999,999 ns.
+    expect(reading).toMatchObject({ timeNs: 1_000_000_000 + 999_999, flags: 1, attempts: 1 });
+    expect(wall).toEqual({ sec: 1_767_225_600, nsec: 0 });
+  });
+
+  it("a read overlapping a host update retries and returns a consistent pair, where a naive read tears", () => {
+    // Loads cost 10 ns, so a read spans time; the update (with a clock step, so old and new pairs
+    // differ) lands between the reader's tsc_timestamp and system_time loads.
+    const run = (naive: boolean) => {
+      const sim = new Simulation({ strategy: new SequenceStrategy([1, 500_000, 0]) });
+      const machine = zeroCostMachine(sim, {
+        cost: { loadNs: 10 },
+        kvmclock: { clockStepRatio: 0.5, clockStepNsMax: 1_000_000, updateWriteNs: 100 },
+      });
+      const addr = machine.kvmclock.recordAddrs[0]!;
+      const memory = machine.memory;
+      const pairs = new Set<string>();
+      pairs.add(
+        `${memory.read(addr + PVCLOCK.tscTimestamp, 8)}/${memory.read(addr + PVCLOCK.systemTime, 8)}`,
+      );
+      machine.kvmclock.onRecordWrite = (_cpu, tscTimestamp, systemTime) =>
+        pairs.add(`${tscTimestamp}/${systemTime}`);
+      machine.kvmclock.scheduleUpdate(0, 1_025);
+      let seen = "";
+      let attempts = 0;
+      machine.cpus[0]!.boot(
+        context("reader", function* (): Guest<void> {
+          yield compute(1_000);
+          if (naive) {
+            const tscTimestamp = yield* readPhys(addr + PVCLOCK.tscTimestamp, 8);
+            yield compute(20);
+            const systemTime = yield* readPhys(addr + PVCLOCK.systemTime, 8);
+            seen = `${tscTimestamp}/${systemTime}`;
+          } else {
+            const reading = yield* pvclockRead(addr);
+            seen = `${reading.tscTimestamp}/${reading.systemTime}`;
+            attempts = reading.attempts;
+          }
+        }),
+      );
+      expect(sim.run().outcome).toBe("ok");
+      expect(machine.kvmclock.stats.steps).toBe(1);
+      return { consistent: pairs.has(seen), attempts };
+    };
+    expect(run(true).consistent).toBe(false);
+    const guarded = run(false);
+    expect(guarded.consistent).toBe(true);
+    expect(guarded.attempts).toBeGreaterThan(1);
+  });
+
+  it("the host rewrites records periodically, and a backward clock step shows through TSC_STABLE", () => {
+    // Choices: the first update steps (1), by 1 + 400_000 ns, backwards (1).
+    const sim = new Simulation({ strategy: new SequenceStrategy([1, 400_000, 1]) });
+    const machine = zeroCostMachine(sim, {
+      kvmclock: { updatePeriodNs: 10_000, clockStepRatio: 0.5, clockStepNsMax: 1_000_000 },
+    });
+    const last = sim.memory.cell("kvmclock.last");
+    const times: number[] = [];
+    machine.cpus[0]!.boot(
+      context("reader", function* (): Guest<void> {
+        for (let i = 0; i < 3; i++) {
+          yield compute(8_000);
+          times.push(
+            yield* kvmclockSystemTime(machine.kvmclock.recordAddrs[0]!, last, machine.kvmclock.validFlags),
+          );
+        }
+      }),
+    );
+    expect(sim.run({ untilNs: 35_000 }).outcome).toBe("ok");
+    expect(machine.kvmclock.stats.updates).toBe(3);
+    expect(machine.kvmclock.stats.steps).toBe(1);
+    // Reads at 8 µs, 16 µs, 24 µs; the step at 10 µs moved the host clock back 400,001 ns.
+    expect(times[0]).toBe(1_000_000_000 + 8_000 - 1);
+    expect(times[1]).toBe(1_000_000_000 + 16_000 - 400_001 - 1);
+    expect(times[1]!).toBeLessThan(times[0]!);
+  });
+
+  it("skewed TSCs trusted as stable go backwards across CPUs; the CAS on 'last' prevents it", () => {
+    // CPU 0's TSC runs 2.4e6 cycles (1 ms) ahead; CPU 0 reads at 1 µs, then CPU 1 at 2 µs.
+    const run = (stableBitAdvertised: boolean) => {
+      const sim = new Simulation({ strategy: new SequenceStrategy([2_400_000, 0]) });
+      const machine = zeroCostMachine(sim, {
+        cpus: 2,
+        tsc: { skewCyclesMax: 2_400_000 },
+        kvmclock: { stableBitAdvertised },
+      });
+      const last = sim.memory.cell("kvmclock.last");
+      const times: number[] = [];
+      for (const cpu of machine.cpus) {
+        cpu.boot(
+          context(`reader${cpu.index}`, function* (): Guest<void> {
+            yield compute(1_000 * (cpu.index + 1));
+            const addr = machine.kvmclock.recordAddrs[cpu.index]!;
+            times.push(yield* kvmclockSystemTime(addr, last, machine.kvmclock.validFlags));
+          }),
+        );
+      }
+      expect(sim.run().outcome).toBe("ok");
+      expect(machine.tscs.map((t) => t.offset)).toEqual([2_400_000, 0]);
+      return times;
+    };
+    const trusted = run(true);
+    expect(trusted[1]!).toBeLessThan(trusted[0]!);
+    const guarded = run(false);
+    expect(guarded[1]!).toBeGreaterThanOrEqual(guarded[0]!);
+  });
+});

@@ -1,0 +1,433 @@
+// Goal: the vCPU takes interrupts only with IF=1 and between steps, by priority class, conserves an
+// interrupted compute, wakes from hlt, and switches contexts from the interrupt epilogue. Method: small
+// guest programs on a zero-cost machine, with interrupts raised by timed events and the APIC timer.
+import { describe, expect, it } from "vitest";
+import {
+  type CpuContext,
+  cli,
+  hlt,
+  irqRestore,
+  physLoad,
+  SPURIOUS_VECTOR,
+  sendIpi,
+  sti,
+  stiHlt,
+  switchTo,
+} from "../../../src/hw/index.js";
+import { compute, type Guest, Simulation, sleep } from "../../../src/sim/index.js";
+import { context, zeroCostMachine } from "./helpers.js";
+
+/** Raises `vector` on `cpu` of `machine` at `atNs` (a host-side timed event). */
+function raiseAt(sim: Simulation, machine: ReturnType<typeof zeroCostMachine>, atNs: number, vector: number) {
+  const kind = sim.kinds.allocate(`test_raise_${atNs}_${vector}`);
+  sim.at(atNs, { kind, id: 0, fire: () => machine.interrupts.raise(0, vector) });
+}
+
+describe("Vcpu interrupts", () => {
+  it("holds an interrupt while IF=0 and takes it right after sti", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const cpu = machine.cpus[0]!;
+    const log: string[] = [];
+    cpu.setInterruptHandler(0x40, (c) => {
+      log.push(`irq@${sim.now}`);
+      machine.apics[c.index]!.eoi();
+      return undefined;
+    });
+    cpu.boot(
+      context("thread", function* (): Guest<void> {
+        yield cli();
+        yield compute(1000);
+        log.push(`sti@${sim.now}`);
+        yield sti();
+        log.push(`after@${sim.now}`);
+      }),
+    );
+    raiseAt(sim, machine, 500, 0x40);
+    expect(sim.run().outcome).toBe("ok");
+    expect(log).toEqual(["sti@1000", "irq@1000", "after@1000"]);
+    expect(cpu.stats.interruptsTaken[0x40]).toBe(1);
+    expect(cpu.stats.interruptedComputes).toBe(0);
+  });
+
+  it("cuts a compute short and resumes it for exactly the remaining time", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, { cost: { interruptEntryNs: 30, interruptExitNs: 20 } });
+    const cpu = machine.cpus[0]!;
+    let handlerAt = -1;
+    cpu.setInterruptHandler(0x40, function* () {
+      handlerAt = sim.now;
+      yield compute(200);
+      machine.apics[0]!.eoi();
+    });
+    let endAt = -1;
+    cpu.boot(
+      context("thread", function* (): Guest<void> {
+        yield compute(1000);
+        endAt = sim.now;
+      }),
+    );
+    raiseAt(sim, machine, 300, 0x40);
+    expect(sim.run().outcome).toBe("ok");
+    expect(handlerAt).toBe(330); // after the 30 ns entry
+    expect(endAt).toBe(1000 + 30 + 200 + 20);
+    expect(cpu.stats.interruptedComputes).toBe(1);
+    expect(cpu.stats.busyNs).toBe(1250);
+  });
+
+  it("takes an interrupt raised during a visible effect after that effect, not before", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const cpu = machine.cpus[0]!;
+    const log: string[] = [];
+    cpu.setInterruptHandler(0x40, () => {
+      log.push("irq");
+      machine.apics[0]!.eoi();
+      return undefined;
+    });
+    cpu.boot(
+      context("thread", function* (): Guest<void> {
+        // The raise happens while the load is pending (a timed event at the same instant fires first,
+        // but the load was already issued): it is taken after the load completes.
+        machine.interrupts.raise(0, 0x40);
+        log.push("before-load");
+        yield physLoad(0, 4);
+        log.push("after-load");
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    expect(log).toEqual(["before-load", "irq", "after-load"]);
+  });
+
+  it("nests by priority class: a higher class preempts a handler with IF=1, a lower waits for EOI", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const cpu = machine.cpus[0]!;
+    const log: string[] = [];
+    const handler = (name: string, workNs: number, enable: boolean) =>
+      function* (): Guest<void> {
+        log.push(`${name}+${sim.now}`);
+        if (enable) yield sti();
+        yield compute(workNs);
+        log.push(`${name}-${sim.now}`);
+        yield cli();
+        machine.apics[0]!.eoi();
+      };
+    cpu.setInterruptHandler(0x40, handler("c4", 1000, true));
+    cpu.setInterruptHandler(0x31, handler("c3", 100, false));
+    cpu.setInterruptHandler(0x4f, handler("c4b", 100, false));
+    cpu.setInterruptHandler(0x50, handler("c5", 100, false));
+    cpu.boot(
+      context("thread", function* (): Guest<void> {
+        yield compute(5000);
+      }),
+    );
+    raiseAt(sim, machine, 100, 0x40);
+    raiseAt(sim, machine, 200, 0x31); // lower class: waits
+    raiseAt(sim, machine, 300, 0x4f); // same class as in service: waits
+    raiseAt(sim, machine, 400, 0x50); // higher class: nests at once
+    expect(sim.run().outcome).toBe("ok");
+    expect(log).toEqual([
+      "c4+100",
+      "c5+400",
+      "c5-500",
+      "c4-1200",
+      // After c4's EOI and iret, the highest pending vector goes first.
+      "c4b+1200",
+      "c4b-1300",
+      "c3+1300",
+      "c3-1400",
+    ]);
+    expect(cpu.isInService(0x40)).toBe(false);
+  });
+
+  it("a handler that never EOIs blocks its class and below", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const cpu = machine.cpus[0]!;
+    let taken = 0;
+    cpu.setInterruptHandler(0x40, () => {
+      taken++;
+      return undefined;
+    });
+    cpu.boot(
+      context("thread", function* (): Guest<void> {
+        yield compute(1000);
+      }),
+    );
+    raiseAt(sim, machine, 100, 0x40);
+    raiseAt(sim, machine, 200, 0x40);
+    expect(sim.run().outcome).toBe("ok");
+    expect(taken).toBe(1);
+    expect(cpu.isPending(0x40)).toBe(true);
+    expect(cpu.isInService(0x40)).toBe(true);
+  });
+
+  it("cli answers the previous IF so irqRestore can nest irq_save sections", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const cpu = machine.cpus[0]!;
+    const seen: (number | boolean)[] = [];
+    cpu.boot(
+      context("thread", function* (): Guest<void> {
+        const outer = yield cli();
+        const inner = yield cli();
+        seen.push(outer, inner);
+        yield irqRestore(inner);
+        seen.push(cpu.interruptsEnabled);
+        yield irqRestore(outer);
+        seen.push(cpu.interruptsEnabled);
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    expect(seen).toEqual([1, 0, false, true]);
+  });
+
+  it("fails the run on an interrupt with no handler", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    machine.cpus[0]!.boot(
+      context("thread", function* (): Guest<void> {
+        yield compute(1000);
+      }),
+    );
+    raiseAt(sim, machine, 10, 0x60);
+    const result = sim.run();
+    expect(result.outcome).toBe("violation");
+    expect(result.failure?.check).toBe("vcpu.unexpected_interrupt");
+  });
+
+  it("refuses engine-only effects that make no sense on a CPU", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    machine.cpus[0]!.boot(
+      context("thread", function* (): Guest<void> {
+        yield sleep(10);
+      }),
+    );
+    expect(() => sim.run()).toThrow(/cannot sleep/);
+  });
+});
+
+describe("Vcpu hlt", () => {
+  it("sleeps until an interrupt, which runs before hlt returns; halted time is counted", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, { cost: { haltWakeNs: 7 } });
+    const cpu = machine.cpus[0]!;
+    const log: string[] = [];
+    cpu.setInterruptHandler(0x40, () => {
+      log.push(`irq@${sim.now}`);
+      machine.apics[0]!.eoi();
+      return undefined;
+    });
+    cpu.boot(
+      context("idle", function* (): Guest<void> {
+        yield cli();
+        machine.apics[0]!.writeLvtTimer(0x40, false);
+        machine.apics[0]!.writeInitialCount(5000);
+        yield stiHlt();
+        log.push(`woke@${sim.now}`);
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    expect(log).toEqual(["irq@5007", "woke@5007"]);
+    expect(cpu.stats.haltedNs).toBe(5000);
+  });
+
+  it("sti;hlt does not halt when an interrupt is already pending (no lost wake-up)", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const cpu = machine.cpus[0]!;
+    let taken = 0;
+    cpu.setInterruptHandler(0x40, () => {
+      taken++;
+      machine.apics[0]!.eoi();
+      return undefined;
+    });
+    let endAt = -1;
+    cpu.boot(
+      context("idle", function* (): Guest<void> {
+        yield cli();
+        yield compute(100);
+        machine.interrupts.raise(0, 0x40);
+        yield stiHlt();
+        endAt = sim.now;
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    expect([taken, endAt, cpu.stats.haltedNs]).toEqual([1, 100, 0]);
+  });
+
+  it("an idle halted CPU is not a deadlock, but hlt with IF=0 is", () => {
+    const idle = new Simulation();
+    zeroCostMachine(idle).cpus[0]!.boot(
+      context("idle", function* (): Guest<void> {
+        yield stiHlt();
+      }),
+    );
+    expect(idle.run().outcome).toBe("ok");
+
+    const stuck = new Simulation();
+    zeroCostMachine(stuck).cpus[0]!.boot(
+      context("stuck", function* (): Guest<void> {
+        yield cli();
+        yield hlt();
+      }),
+    );
+    const result = stuck.run();
+    expect(result.outcome).toBe("deadlock");
+    expect(result.reason).toMatch(/cpu0/);
+  });
+
+  it("a spurious interrupt wakes a halted CPU and needs no EOI", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, { apic: { spuriousRatio: 1 } });
+    const cpu = machine.cpus[0]!;
+    let exits = 0;
+    cpu.hooks.onInterruptExit = () => {
+      exits++;
+      return null;
+    };
+    cpu.boot(
+      context("idle", function* (): Guest<void> {
+        machine.apics[0]!.writeLvtTimer(0x40, true); // masked: only the spurious one arrives
+        machine.apics[0]!.writeInitialCount(100);
+        yield stiHlt();
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    expect(cpu.stats.interruptsTaken[SPURIOUS_VECTOR]).toBe(1);
+    expect(cpu.isInService(SPURIOUS_VECTOR)).toBe(false);
+    expect(exits).toBe(1);
+  });
+});
+
+describe("Vcpu contexts", () => {
+  it("switches threads from the interrupt epilogue and resumes each where it stopped", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, { cost: { switchContextNs: 5 } });
+    const cpu = machine.cpus[0]!;
+    const apic = machine.apics[0]!;
+    const done: string[] = [];
+    const runnable: CpuContext[] = [];
+    const idle = context("idle", function* (): Guest<void> {
+      for (;;) yield stiHlt();
+    });
+    const worker = (name: string): CpuContext => {
+      const self: CpuContext = context(name, function* (): Guest<void> {
+        yield sti(); // a new thread enables interrupts itself, as OSv's thread_main does
+        yield compute(1000);
+        done.push(`${name}@${sim.now}`);
+        yield cli();
+        runnable.splice(runnable.indexOf(self), 1);
+        yield switchTo(idle);
+      });
+      return self;
+    };
+    const a = worker("a");
+    const b = worker("b");
+    runnable.push(a, b);
+    // A round-robin "scheduler" in the interrupt epilogue, with a 300 ns slice.
+    apic.writeLvtTimer(0x40, false);
+    cpu.setInterruptHandler(0x40, () => {
+      apic.eoi();
+      return undefined;
+    });
+    cpu.hooks.onInterruptExit = (c) =>
+      (function* (): Guest<void> {
+        const next = runnable.find((context) => context !== c.currentContext);
+        if (next === undefined) return;
+        apic.writeInitialCount(300);
+        yield switchTo(next);
+      })();
+    cpu.boot(a);
+    apic.writeInitialCount(300);
+    expect(sim.run().outcome).toBe("ok");
+    // Slices: a 0-300, b 305-600, a 605-900, b 905-1200, a 1205-1500, b 1505-1800, a 1805-1915
+    // (its 1000 ns conserved across four slices), idle, b 2105-2220.
+    expect(done).toEqual(["a@1915", "b@2220"]);
+    expect(cpu.stats.contextSwitches).toBe(9);
+    expect(cpu.stats.interruptedComputes).toBe(6);
+    expect(cpu.currentContext).toBe(idle);
+  });
+
+  it("refuses to switch with interrupts enabled", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim);
+    const other = context("other", function* (): Guest<void> {});
+    machine.cpus[0]!.boot(
+      context("thread", function* (): Guest<void> {
+        yield sti();
+        yield switchTo(other);
+      }),
+    );
+    const result = sim.run();
+    expect(result.outcome).toBe("violation");
+    expect(result.failure?.check).toBe("vcpu.switch_irq");
+  });
+});
+
+describe("Vcpu contexts across CPUs", () => {
+  /**
+   * Thread T computes on CPU 0, queues itself for CPU 1, sends CPU 1 an IPI and switches to CPU 0's
+   * idle context; CPU 1's interrupt epilogue switches to T, which finishes there (a migration).
+   */
+  function migrate(ipiLatencyNs: number) {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, {
+      cpus: 2,
+      apic: { ipiLatencyNsMin: ipiLatencyNs, ipiLatencyNsMax: ipiLatencyNs },
+    });
+    const [cpu0, cpu1] = [machine.cpus[0]!, machine.cpus[1]!];
+    const incoming: CpuContext[] = [];
+    const idleBody = function* (): Guest<void> {
+      for (;;) yield stiHlt();
+    };
+    const idle0 = context("idle0", idleBody);
+    const idle1 = context("idle1", idleBody);
+    const log: string[] = [];
+    const thread: CpuContext = context("T", function* (): Guest<void> {
+      yield compute(500);
+      log.push(`T on cpu${thread.cpu!.index} @${sim.now}`);
+      incoming.push(thread);
+      yield sendIpi(1, 0xf1);
+      yield cli();
+      yield switchTo(idle0);
+      log.push(`T on cpu${thread.cpu!.index} @${sim.now}`);
+      yield sti();
+      yield compute(300);
+      log.push(`T done @${sim.now}`);
+      yield cli();
+      yield switchTo(idle1);
+    });
+    cpu1.setInterruptHandler(0xf1, () => {
+      machine.apics[1]!.eoi();
+      return undefined;
+    });
+    cpu1.hooks.onInterruptExit = () =>
+      (function* (): Guest<void> {
+        const next = incoming.shift();
+        if (next !== undefined) yield switchTo(next);
+      })();
+    cpu0.boot(thread);
+    cpu1.boot(idle1);
+    const result = sim.run();
+    return { result, log, thread, idle0, idle1, cpu0, cpu1 };
+  }
+
+  it("a context switched away on one CPU resumes on another from its interrupt epilogue", () => {
+    const { result, log, thread, idle0, idle1, cpu0, cpu1 } = migrate(1000);
+    expect(result.outcome).toBe("ok");
+    expect(log).toEqual(["T on cpu0 @500", "T on cpu1 @1500", "T done @1800"]);
+    expect(thread.cpu).toBe(null);
+    expect([idle0.cpu, idle1.cpu]).toEqual([cpu0, cpu1]);
+  });
+
+  it("the model catches a migration race: switching to a context still current on another CPU", () => {
+    // With a zero-latency IPI, CPU 1 takes the interrupt before CPU 0 has switched away from T.
+    const { result } = migrate(0);
+    expect(result.outcome).toBe("violation");
+    expect(result.failure?.check).toBe("vcpu.context_owner");
+    expect(result.failure?.message).toMatch(/'T' is current on cpu0/);
+  });
+});
