@@ -68,7 +68,7 @@ export interface ApicKinds {
 
 export function allocateApicKinds(sim: Simulation): ApicKinds {
   sim.kinds.defineExtensionOp(ApicOp.SendIpi, "send_ipi");
-  return { timer: sim.kinds.allocate("apic_timer"), ipi: sim.kinds.allocate("ipi") };
+  return { timer: sim.kinds.kindFor("apic_timer"), ipi: sim.kinds.kindFor("ipi") };
 }
 
 export interface ApicStats {
@@ -110,7 +110,12 @@ export class LocalApic {
     private readonly options: Readonly<ApicOptions>,
     kinds: ApicKinds,
   ) {
-    this.timerHandler = { kind: kinds.timer, id: cpu.index, fire: (token) => this.timerFired(token) };
+    this.timerHandler = {
+      kind: kinds.timer,
+      id: cpu.index,
+      fire: (token) => this.timerFired(token),
+      isLive: (token) => token === this.timerToken,
+    };
     this.ipiHandler = {
       kind: kinds.ipi,
       id: cpu.index,

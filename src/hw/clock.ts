@@ -318,7 +318,7 @@ export class KvmClock {
 
 export function allocateClockKinds(sim: Simulation): number {
   sim.kinds.defineExtensionOp(ClockOp.Rdtsc, "rdtsc");
-  return sim.kinds.allocate("kvmclock_update");
+  return sim.kinds.kindFor("kvmclock_update");
 }
 
 // ---- the guest side: OSv's kvmclock driver read path ---------------------------------------------

@@ -75,8 +75,8 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[], data: unknown):
         discriminator !== undefined && typeof value === "object" && value !== null
           ? (value as Record<string, unknown>)[discriminator]
           : undefined;
-      // biome-ignore lint/suspicious/noExplicitAny: zod internals
       const match = def.options.find(
+        // biome-ignore lint/suspicious/noExplicitAny: zod internals
         (o: any) =>
           o._zod.def.type === "object" &&
           (discriminator === undefined || o._zod.def.shape[discriminator]?._zod.def.values?.includes(tag)),

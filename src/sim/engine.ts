@@ -20,6 +20,11 @@ export interface TimedHandler {
   readonly kind: number;
   readonly id: number;
   fire(arg: number): void;
+  /**
+   * Whether the event scheduled with `arg` still matters (a re-armed timer's old event does not).
+   * A dead event is dropped unseen: not dispatched, not counted, and it never moves virtual time.
+   */
+  isLive?(arg: number): boolean;
 }
 
 export interface Limits {
@@ -400,14 +405,19 @@ export class Simulation {
     }
   }
 
-  /** Discards cancelled runner wakeups at the head, so they never move virtual time. */
+  /** Discards cancelled wakeups and dead timed events at the head, so they never move virtual time. */
   private dropStaleWakeups(): void {
     const queue = this.queue;
     while (queue.size > 0) {
-      const head = queue.peekItem();
-      if (head.kind !== EventKind.Wakeup || queue.peekArg() === (head as Runner).wakeToken) return;
+      if (this.isLive(queue.peekItem(), queue.peekArg())) return;
       queue.pop();
     }
+  }
+
+  private isLive(item: TimedHandler | Runner, arg: number): boolean {
+    if (item.kind === EventKind.Wakeup) return arg === (item as Runner).wakeToken;
+    const handler = item as TimedHandler;
+    return handler.isLive === undefined || handler.isLive(arg);
   }
 
   private quiescence(): string {
@@ -431,9 +441,11 @@ export class Simulation {
       this.advance(runner, runner.resumeValue);
       return;
     }
+    const timed = handler as TimedHandler;
+    if (timed.isLive !== undefined && !timed.isLive(arg)) return;
     this.timedEvents++;
-    this.record(handler.kind, handler.id, arg);
-    (handler as TimedHandler).fire(arg);
+    this.record(timed.kind, timed.id, arg);
+    timed.fire(arg);
   }
 
   /** Picks the next ready runner (a scheduling choice when several are ready) and steps it. */

@@ -52,6 +52,13 @@ export class KindRegistry {
     return kind;
   }
 
+  /** The kind named `name`, allocating it on first use (so several machines can share one). */
+  kindFor(name: string): number {
+    for (const [kind, existing] of this.names)
+      if (existing === name && kind >= FIRST_ALLOCATED_KIND) return kind;
+    return this.allocate(name);
+  }
+
   name(kind: number): string {
     return this.names.get(kind) ?? `kind${kind}`;
   }

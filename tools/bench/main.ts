@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runHold, runStep } from "./engine.js";
+import { measureIpiPerSec } from "./hw-cpu.js";
 import { timedRun, traceSize } from "./trace.js";
 
 type Suite = () => void;
@@ -41,6 +42,9 @@ const suites: Record<string, Suite> = {
       return result.steps;
     });
     console.log(`engine.step effects_per_sec ${step}`);
+  },
+  hw() {
+    console.log(`hw.ipi.per_sec ${measureIpiPerSec()} ipis_per_sec`);
   },
   trace() {
     const size = traceSize(undefined);

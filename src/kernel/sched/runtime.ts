@@ -44,6 +44,7 @@ export function fastLog2(x: number): number {
 }
 
 /** tau·ln(x), overshooting by 1% on purpose (a thread that runs a bit long pays in runtime). */
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: OSv's own literal for ln 2, kept for fidelity
 const TAU2 = f(f(TAU_NS * f(0.69314718)) * 1.01);
 export function tauLog(x: number): number {
   return f(TAU2 * fastLog2(x));

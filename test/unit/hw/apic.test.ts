@@ -53,7 +53,8 @@ describe("APIC timer", () => {
       apic.writeInitialCount(100);
     });
     expect(fires).toEqual([800]);
-    expect(stats.staleTimerEvents).toBe(2);
+    // The engine drops the two replaced expiries unseen (TimedHandler.isLive), so none reach the APIC.
+    expect(stats.staleTimerEvents).toBe(0);
   });
 
   it("writing 0 cancels; a masked timer expires without an interrupt", () => {

@@ -262,3 +262,25 @@ describe("cutting a wait short", () => {
     expect(result.virtualNs).toBe(300);
   });
 });
+
+describe("dead timed events", () => {
+  it("are dropped unseen: not dispatched, not counted, and they never move virtual time", () => {
+    const sim = new Simulation();
+    let token = 1;
+    const fired: number[] = [];
+    const handler = {
+      kind: sim.kinds.kindFor("test_timer"),
+      id: 0,
+      fire: (arg: number) => fired.push(arg),
+      isLive: (arg: number) => arg === token,
+    };
+    sim.at(500, handler, 1);
+    token = 2; // re-armed: the event at 500 is dead
+    sim.at(300, handler, 2);
+    const result = sim.run();
+    expect(fired).toEqual([2]);
+    expect(result.timedEvents).toBe(1);
+    expect(result.virtualNs).toBe(300);
+    expect(sim.kinds.kindFor("test_timer")).toBe(handler.kind);
+  });
+});
