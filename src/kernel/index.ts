@@ -1,3 +1,4 @@
 // The OSv kernel model's public surface.
 
+export * from "./port/index.js";
 export * from "./sched/index.js";

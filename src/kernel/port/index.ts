@@ -1,0 +1,1 @@
+export { type KernelThread, ProcessWaitPort, type WaitPort } from "./wait.js";
