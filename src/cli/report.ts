@@ -1,5 +1,6 @@
 // Formats a run's result for people (aligned text) and for machines (one JSON object).
 
+import type { ThreadRow } from "../kernel/index.js";
 import { formatDuration, type RunResult } from "../sim/index.js";
 
 export interface ReportContext {
@@ -8,6 +9,33 @@ export interface ReportContext {
   wallMs: number;
   /** The command line that reproduces this run exactly. */
   reproduce: string;
+  /** OSv's /os/threads rows, when the kernel ran. */
+  threads?: ThreadRow[] | null;
+  metrics?: Record<string, number>;
+}
+
+const MAX_THREAD_ROWS = 24;
+
+function threadLines(result: RunResult, context: ReportContext): string[] {
+  const lines: string[] = [];
+  if (context.threads != null) {
+    lines.push("  threads   id name                    cpu    cpu_ms switches preempt migr  prio status");
+    for (const t of context.threads.slice(0, MAX_THREAD_ROWS)) {
+      lines.push(
+        `    ${String(t.id).padStart(9)} ${t.name.padEnd(22).slice(0, 22)} ${String(t.cpu).padStart(4)} ${t.cpu_ms.toFixed(3).padStart(9)} ${String(t.switches).padStart(8)} ${String(t.preemptions).padStart(7)} ${String(t.migrations).padStart(4)} ${String(t.priority).padStart(5)} ${t.status}`,
+      );
+    }
+  } else {
+    lines.push("  runners   id name                   state    steps");
+    for (const r of result.runners.slice(0, MAX_THREAD_ROWS)) {
+      lines.push(
+        `    ${String(r.id).padStart(9)} ${r.name.padEnd(22).slice(0, 22)} ${r.state.padEnd(8)} ${r.steps}`,
+      );
+    }
+  }
+  const shown = context.threads?.length ?? result.runners.length;
+  if (shown > MAX_THREAD_ROWS) lines.push(`    … ${shown - MAX_THREAD_ROWS} more (--json lists all)`);
+  return lines;
 }
 
 export function formatTextReport(result: RunResult, context: ReportContext): string {
@@ -29,6 +57,14 @@ export function formatTextReport(result: RunResult, context: ReportContext): str
       const detail = check.message === undefined ? "" : `: ${check.message}`;
       lines.push(`    ${check.status.padEnd(7)} ${check.name}${detail}`);
     }
+  }
+  lines.push(...threadLines(result, context));
+  if (context.metrics !== undefined && Object.keys(context.metrics).length > 0) {
+    lines.push(
+      `  metrics   ${Object.entries(context.metrics)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
+    );
   }
   if (result.failure !== null) {
     const f = result.failure;
@@ -63,7 +99,8 @@ export function jsonReport(result: RunResult, context: ReportContext): Record<st
       wall_ms: Number(context.wallMs.toFixed(3)),
     },
     checks: result.checks,
-    threads: result.runners,
+    threads: context.threads ?? result.runners,
+    metrics: context.metrics ?? {},
     failure: result.failure,
     reproduce: context.reproduce,
   };

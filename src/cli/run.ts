@@ -37,6 +37,8 @@ export function runCommand(io: CliIo) {
         wallMs: execution.wallMs,
         reproduce:
           options.trace === undefined ? reproduceCommand(resolved) : `osv-sim replay ${options.trace}`,
+        threads: execution.threads,
+        metrics: execution.metrics,
       };
       const report = options.json
         ? `${JSON.stringify(jsonReport(execution.result, context))}\n`

@@ -3,6 +3,7 @@
 // replays with no flags — and running a scenario with an optional trace writer.
 
 import { isMap, parseDocument } from "yaml";
+import type { ThreadRow } from "../kernel/index.js";
 import {
   buildScenario,
   DEFAULT_SCENARIO_NAME,
@@ -98,6 +99,9 @@ export interface Execution {
   traceBytes: number;
   /** The choice values of the run, when kept. */
   choiceValues: number[] | null;
+  /** OSv's /os/threads rows when the scenario ran the kernel, else null. */
+  threads: ThreadRow[] | null;
+  metrics: Record<string, number>;
 }
 
 export function executeScenario(resolved: ResolvedScenario, options: ExecuteOptions = {}): Execution {
@@ -140,6 +144,8 @@ export function executeScenario(resolved: ResolvedScenario, options: ExecuteOpti
     wallMs,
     traceBytes: writer?.bytesWritten ?? 0,
     choiceValues: built.sim.choice.log?.valueArray() ?? null,
+    threads: built.kernel?.threadTable() ?? null,
+    metrics: built.metrics(),
   };
 }
 

@@ -1,6 +1,8 @@
 // Building a runnable simulation from a validated scenario: the engine with the scenario's seed,
 // limits and faults, each workload's program, and the checks the scenario enabled.
 
+import { buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
+import { Kernel } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
 import { findProgram } from "./registry.js";
 import type { Scenario } from "./schema.js";
@@ -18,8 +20,12 @@ export interface BuildOptions {
 export interface BuiltScenario {
   scenario: Scenario;
   sim: Simulation;
+  /** The OSv kernel, when a workload needed one. */
+  kernel: Kernel | null;
   /** Runs for the scenario's duration (or to quiescence). */
   run(): RunResult;
+  /** The workloads' measurements, keyed `w<index>.<name>`. */
+  metrics(): Record<string, number>;
 }
 
 export function checkNames(scenario: Scenario): Set<string> {
@@ -43,6 +49,12 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   if (jitter !== undefined) simOptions.computeJitter = { probability: jitter.probability, maxNs: jitter.max };
   const sim = new Simulation(simOptions);
   const enabled = checkNames(scenario);
+  let kernel: Kernel | null = null;
+  const osv = (): Kernel => {
+    kernel ??= bootKernel(sim, scenario);
+    return kernel;
+  };
+  const metricSources: [number, () => Record<string, number>][] = [];
   scenario.workloads.forEach((workload, index) => {
     const program = findProgram(workload.program);
     if (program === undefined) throw new Error(`unknown program '${workload.program}'`);
@@ -52,7 +64,11 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       threads: workload.threads,
       index,
       enabled,
+      priority: workload.priority,
+      pin: workload.pin,
+      osv,
     });
+    if (instance.metrics !== undefined) metricSources.push([index, instance.metrics]);
     for (const { name } of program.checks) {
       if (!enabled.has(name)) continue;
       // Checks without an end-of-run part are invariants asserted during the run: they held if
@@ -62,6 +78,41 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
       sim.addCheck(scenario.workloads.length > 1 && !invariant ? `${name}#${index}` : name, check);
     }
   });
+  const booted = kernel as Kernel | null;
+  booted?.start();
   const untilNs = scenario.duration;
-  return { scenario, sim, run: () => sim.run(untilNs === undefined ? {} : { untilNs }) };
+  return {
+    scenario,
+    sim,
+    kernel: booted,
+    run: () => sim.run(untilNs === undefined ? {} : { untilNs }),
+    metrics: () => {
+      const out: Record<string, number> = {};
+      for (const [index, read] of metricSources)
+        for (const [k, v] of Object.entries(read())) out[`w${index}.${k}`] = v;
+      return out;
+    },
+  };
+}
+
+/** The scenario's cost overrides (snake_case keys such as `load_ns`) as the hardware's CostModel fields. */
+export function costOverrides(cost: Record<string, number | undefined>): Partial<CostModel> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(cost)) {
+    const field = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!(field in DEFAULT_COST_MODEL)) throw new RangeError(`machine.cost has no field '${key}'`);
+    if (value !== undefined) out[field] = value;
+  }
+  return out as Partial<CostModel>;
+}
+
+function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
+  const m = scenario.machine;
+  const machine = buildMachine(sim, {
+    cpus: m.cpus,
+    memoryBytes: Math.min(m.memory, 64 * 1024 * 1024),
+    tsc: { hz: m.clock.tsc_hz },
+    cost: costOverrides(m.cost),
+  });
+  return new Kernel(sim, machine);
 }

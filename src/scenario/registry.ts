@@ -4,11 +4,14 @@
 // so a later layer (the kernel model) adds programs without touching the loader.
 
 import type { z } from "zod";
+import type { Kernel } from "../kernel/index.js";
 import type { Simulation } from "../sim/index.js";
 
 export interface WorkloadInstance {
   /** Check name → end-of-run check (answers a failure message or null). */
   endChecks: Readonly<Record<string, () => string | null>>;
+  /** Measurements for the report (e.g. ns per hand-off), read after the run. */
+  metrics?: () => Record<string, number>;
 }
 
 export interface ProgramContext<P> {
@@ -20,6 +23,11 @@ export interface ProgramContext<P> {
   index: number;
   /** Invariant checks (asserted during the run) that the scenario enabled. */
   enabled: ReadonlySet<string>;
+  /** The workload's OSv priority and pinning from the scenario. */
+  priority: number;
+  pin: readonly number[] | undefined;
+  /** The OSv kernel on the scenario's machine, booted on first use (kernel programs only). */
+  osv(): Kernel;
 }
 
 export interface Program<P = unknown> {

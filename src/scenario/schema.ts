@@ -3,11 +3,13 @@
 // this (tools/gen-schema), and a test fails when the committed copy is stale.
 
 import { z } from "zod";
+import { DEFAULT_COST_MODEL } from "../hw/index.js";
 import { programList } from "./registry.js";
 import { durationType, sizeType } from "./units.js";
 
 // Importing the built-in programs registers them before the schema is built.
 import "./programs/engine.js";
+import "./programs/kernel.js";
 
 const limits = z
   .strictObject({
@@ -35,9 +37,23 @@ const device = z.strictObject({
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
+/** One optional whole-ns field per CostModel field, in snake_case. */
+function costSchema() {
+  const shape: Record<string, z.ZodOptional<z.ZodNumber>> = {};
+  for (const field of Object.keys(DEFAULT_COST_MODEL)) {
+    shape[field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000_000)
+      .optional();
+  }
+  return z.strictObject(shape);
+}
+
 const machine = z
   .strictObject({
-    cpus: z.number().int().min(1).max(64).default(1),
+    cpus: z.number().int().min(1).max(31).default(1),
     memory: sizeType().default(512 * 1024 * 1024),
     clock: z
       .strictObject({
@@ -46,10 +62,9 @@ const machine = z
       })
       .default({ tsc_hz: 2_500_000_000, tsc_stable: true }),
     devices: z.array(device).default([]),
-    cost: z
-      .record(z.string(), z.number().nonnegative())
+    cost: costSchema()
       .default({})
-      .meta({ description: "cost-model overrides in ns" }),
+      .meta({ description: "cost-model overrides in ns (load_ns, atomic_ns, switch_context_ns, …)" }),
   })
   .default({
     cpus: 1,
@@ -82,7 +97,7 @@ function workload() {
         .array(z.number().int().min(0))
         .optional()
         .meta({ description: "CPUs the threads are pinned to" }),
-      params: (program.params as z.ZodType).default({}),
+      params: (program.params as z.ZodType).prefault({}),
     }),
   );
   return z.discriminatedUnion("program", options as unknown as [z.ZodObject, ...z.ZodObject[]]);

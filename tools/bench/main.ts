@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runHold, runStep } from "./engine.js";
 import { measureIpiPerSec } from "./hw-cpu.js";
+import { ctxswSwitchesPerWallSec, hogsWallSecPerVirtualSec } from "./sched.js";
 import { timedRun, traceSize } from "./trace.js";
 
 type Suite = () => void;
@@ -42,6 +43,10 @@ const suites: Record<string, Suite> = {
       return result.steps;
     });
     console.log(`engine.step effects_per_sec ${step}`);
+  },
+  sched() {
+    console.log(`sched.ctxsw.switches_per_wall_sec ${ctxswSwitchesPerWallSec()} switches_per_sec`);
+    console.log(`sched.hogs.wall_sec_per_virtual_sec ${hogsWallSecPerVirtualSec().toFixed(4)} ratio`);
   },
   hw() {
     console.log(`hw.ipi.per_sec ${measureIpiPerSec()} ipis_per_sec`);

@@ -20,6 +20,19 @@ export {
   tauLog,
 } from "./runtime.js";
 export {
+  DEFAULT_KERNEL_OPTIONS,
+  Kernel,
+  type KernelOptions,
+  KThread,
+  SchedCpu,
+  type ThreadApi,
+  type ThreadAttr,
+  type ThreadBody,
+  type ThreadRow,
+  TIMER_VECTOR,
+  WAKEUP_IPI_VECTOR,
+} from "./sched.js";
+export {
   checkTransition,
   isLegalTransition,
   LEGAL_TRANSITIONS,
@@ -27,3 +40,4 @@ export {
   ThreadStatus,
   type ThreadStatusValue,
 } from "./status.js";
+export { Timer, type TimerClient, TimerList, TimerState } from "./timers.js";

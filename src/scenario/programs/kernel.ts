@@ -1,0 +1,248 @@
+// Guest programs that run as OSv threads on the scheduler model (osv-internals.md §9.5's test
+// programs): cpu-hog (misc-timeslice, misc-scheduler, misc-loadbalance), intermittent (run T, sleep
+// T), sleeper, ping-pong (misc-ctxsw: two threads hand a token through wait/wake) and thread-churn
+// (tst-threadcomplete: create and join). Each declares its parameters and checks.
+
+import { z } from "zod";
+import type { Kernel, KThread } from "../../kernel/index.js";
+import { formatDuration, type Guest, load, store } from "../../sim/index.js";
+import { type ProgramContext, registerProgram } from "../registry.js";
+import { durationType } from "../units.js";
+
+/** The CPU the i-th thread of a workload starts on: its pin list round-robin, else CPU 0 (the creator's). */
+function cpuFor(context: ProgramContext<unknown>, i: number): { cpu: number; pinned: boolean } {
+  const pin = context.pin;
+  if (pin === undefined || pin.length === 0) return { cpu: 0, pinned: false };
+  const cpu = pin[i % pin.length]!;
+  if (cpu >= context.osv().cpus.length) throw new RangeError(`pin: cpu ${cpu} does not exist`);
+  return { cpu, pinned: true };
+}
+
+/** Hogs of every cpu-hog workload, per kernel, for the cross-workload fairness check. */
+const hogsOf = new WeakMap<Kernel, KThread[]>();
+
+function fairShare(kernel: Kernel, tolerance: number): string | null {
+  const hogs = hogsOf.get(kernel) ?? [];
+  for (const cpu of kernel.cpus) {
+    const here = hogs.filter((t) => t.cpu === cpu);
+    if (here.length < 2) continue;
+    const weight = here.reduce((sum, t) => sum + 1 / t.runtime.priority, 0);
+    const total = here.reduce((sum, t) => sum + t.stats.totalCpuNs, 0);
+    for (const t of here) {
+      const ideal = total * (1 / t.runtime.priority / weight);
+      const error = Math.abs(t.stats.totalCpuNs - ideal) / ideal;
+      if (error > tolerance) {
+        return `${t.name} on cpu${cpu.index} got ${formatDuration(t.stats.totalCpuNs)} of CPU, ideal ${formatDuration(Math.round(ideal))} (off by ${(error * 100).toFixed(1)}%, tolerance ${tolerance * 100}%)`;
+      }
+    }
+  }
+  return null;
+}
+
+registerProgram({
+  name: "cpu-hog",
+  description: "threads that compute forever in chunks (misc-timeslice, misc-scheduler)",
+  params: z.strictObject({
+    chunk: durationType().default(1_000_000).meta({ description: "compute per loop iteration" }),
+    fair_tolerance: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .meta({ description: "allowed relative error of fair-share" }),
+    slice_min: durationType().optional().meta({ description: "timeslice check: lowest mean slice" }),
+    slice_max: durationType().optional().meta({ description: "timeslice check: highest mean slice" }),
+  }),
+  checks: [
+    { name: "fair-share", description: "co-located hogs get CPU in proportion to 1/priority" },
+    { name: "timeslice", description: "mean slice between switches lies in [slice_min, slice_max]" },
+  ],
+  build(context) {
+    const { params } = context;
+    const kernel = context.osv();
+    const mine: KThread[] = [];
+    for (let i = 0; i < context.threads; i++) {
+      const where = cpuFor(context, i);
+      mine.push(
+        kernel.spawn(
+          `w${context.index}.hog${i}`,
+          function* (api): Guest<void> {
+            for (;;) yield* api.compute(params.chunk);
+          },
+          { priority: context.priority, ...where },
+        ),
+      );
+    }
+    hogsOf.set(kernel, [...(hogsOf.get(kernel) ?? []), ...mine]);
+    const meanSliceNs = () => {
+      const cpu = mine.reduce((sum, t) => sum + t.stats.totalCpuNs, 0);
+      const slices = mine.reduce((sum, t) => sum + t.stats.switches, 0);
+      return slices === 0 ? 0 : cpu / slices;
+    };
+    return {
+      endChecks: {
+        "fair-share": () => fairShare(kernel, params.fair_tolerance),
+        timeslice: () => {
+          const mean = meanSliceNs();
+          if (params.slice_min !== undefined && mean < params.slice_min)
+            return `mean slice ${formatDuration(Math.round(mean))} < ${formatDuration(params.slice_min)}`;
+          if (params.slice_max !== undefined && mean > params.slice_max)
+            return `mean slice ${formatDuration(Math.round(mean))} > ${formatDuration(params.slice_max)}`;
+          return null;
+        },
+      },
+      metrics: () => ({ mean_slice_ns: Math.round(meanSliceNs()) }),
+    };
+  },
+});
+
+registerProgram({
+  name: "intermittent",
+  description: "threads that compute for `run`, then sleep for `sleep`, forever (misc-scheduler)",
+  params: z.strictObject({
+    run: durationType().default(5_000_000),
+    sleep: durationType().default(5_000_000),
+  }),
+  checks: [],
+  build(context) {
+    const { params } = context;
+    const kernel = context.osv();
+    for (let i = 0; i < context.threads; i++) {
+      kernel.spawn(
+        `w${context.index}.intermittent${i}`,
+        function* (api): Guest<void> {
+          for (;;) {
+            yield* api.compute(params.run);
+            yield* api.sleep(params.sleep);
+          }
+        },
+        { priority: context.priority, ...cpuFor(context, i) },
+      );
+    }
+    return { endChecks: {} };
+  },
+});
+
+registerProgram({
+  name: "sleeper",
+  description: "threads that sleep `count` times for `sleep` each, checking they wake on time",
+  params: z.strictObject({
+    sleep: durationType().default(1_000_000),
+    count: z.number().int().min(1).max(1_000_000).default(10),
+  }),
+  checks: [{ name: "sleep-duration", description: "every sleep lasts at least its duration" }],
+  build(context) {
+    const { params, sim } = context;
+    const kernel = context.osv();
+    for (let i = 0; i < context.threads; i++) {
+      kernel.spawn(
+        `w${context.index}.sleeper${i}`,
+        function* (api): Guest<void> {
+          for (let n = 0; n < params.count; n++) {
+            const start = api.now();
+            yield* api.sleep(params.sleep);
+            if (context.enabled.has("sleep-duration")) {
+              sim.assert(
+                api.now() - start >= params.sleep,
+                "sleep-duration",
+                () => `slept ${api.now() - start} ns of ${params.sleep}`,
+              );
+            }
+          }
+        },
+        { priority: context.priority, ...cpuFor(context, i) },
+      );
+    }
+    return { endChecks: {} };
+  },
+});
+
+registerProgram({
+  name: "ping-pong",
+  description: "two threads hand a token back and forth through wait/wake (misc-ctxsw)",
+  params: z.strictObject({
+    rounds: z.number().int().min(1).max(10_000_000).default(1000),
+  }),
+  checks: [{ name: "ping-pong-rounds", description: "every round completes" }],
+  build(context) {
+    if (context.threads !== 2)
+      throw new RangeError(`ping-pong needs exactly 2 threads, got ${context.threads}`);
+    const { params, sim } = context;
+    const kernel = context.osv();
+    const token = sim.memory.cell(`w${context.index}.token`);
+    const players: KThread[] = [];
+    let handoffs = 0;
+    let firstNs = -1;
+    let lastNs = 0;
+    for (let me = 0; me < 2; me++) {
+      players.push(
+        kernel.spawn(
+          `w${context.index}.ping${me}`,
+          function* (api): Guest<void> {
+            for (let r = 0; r < params.rounds; r++) {
+              yield* api.waitUntil(function* () {
+                return (yield load(token)) === me;
+              });
+              if (firstNs < 0) firstNs = api.now();
+              yield store(token, 1 - me);
+              handoffs++;
+              lastNs = api.now();
+              yield* api.wake(players[1 - me]!);
+            }
+          },
+          { priority: context.priority, ...cpuFor(context, me) },
+        ),
+      );
+    }
+    const expected = 2 * params.rounds;
+    return {
+      endChecks: {
+        "ping-pong-rounds": () =>
+          handoffs === expected ? null : `${handoffs} of ${expected} hand-offs happened`,
+      },
+      metrics: () => ({
+        handoffs,
+        ns_per_handoff: handoffs > 1 ? Math.round((lastNs - firstNs) / (handoffs - 1)) : 0,
+      }),
+    };
+  },
+});
+
+registerProgram({
+  name: "thread-churn",
+  description: "each thread repeatedly creates a short-lived thread and joins it (tst-threadcomplete)",
+  params: z.strictObject({
+    iterations: z.number().int().min(1).max(100_000).default(50),
+    work: durationType().default(1000).meta({ description: "compute in each short-lived thread" }),
+  }),
+  checks: [{ name: "churn-complete", description: "every create/join iteration finishes" }],
+  build(context) {
+    const { params } = context;
+    const kernel = context.osv();
+    let joined = 0;
+    for (let i = 0; i < context.threads; i++) {
+      kernel.spawn(
+        `w${context.index}.churn${i}`,
+        function* (api): Guest<void> {
+          for (let n = 0; n < params.iterations; n++) {
+            const child = yield* api.create(
+              `w${context.index}.churn${i}.${n}`,
+              function* (inner): Guest<void> {
+                yield* inner.compute(params.work);
+              },
+            );
+            yield* api.join(child);
+            joined++;
+          }
+        },
+        { priority: context.priority, ...cpuFor(context, i) },
+      );
+    }
+    const expected = context.threads * params.iterations;
+    return {
+      endChecks: {
+        "churn-complete": () => (joined === expected ? null : `${joined} of ${expected} joins returned`),
+      },
+    };
+  },
+});

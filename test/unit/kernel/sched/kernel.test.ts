@@ -1,0 +1,106 @@
+// Goal: the scheduler model on simulated vCPUs behaves as OSv's own test programs report (§2.16, §9.5).
+// Method: build scenarios from YAML text and read the threads' statistics after the run.
+import { describe, expect, it } from "vitest";
+import { buildMachine } from "../../../../src/hw/index.js";
+import { Kernel } from "../../../../src/kernel/index.js";
+import { buildScenario, parseScenario } from "../../../../src/scenario/index.js";
+import { type Guest, Simulation } from "../../../../src/sim/index.js";
+
+function run(yaml: string) {
+  const built = buildScenario(parseScenario(yaml, "test.yaml"));
+  const result = built.run();
+  return { result, threads: built.kernel!.threadTable(), metrics: built.metrics(), kernel: built.kernel! };
+}
+
+describe("scheduler on one CPU", () => {
+  it("two hogs alternate with a mean slice of about 10 ms and share the CPU equally", () => {
+    const { result, threads, metrics } = run(`name: t
+machine: { cpus: 1 }
+duration: 2s
+workloads: [{ program: cpu-hog, threads: 2, params: { chunk: 1ms } }]`);
+    expect(result.outcome).toBe("ok");
+    const hogs = threads.filter((t) => t.name.includes("hog"));
+    expect(Math.abs(hogs[0]!.cpu_ms - hogs[1]!.cpu_ms)).toBeLessThan(20);
+    expect(hogs[0]!.cpu_ms + hogs[1]!.cpu_ms).toBeGreaterThan(1990);
+    expect(metrics["w0.mean_slice_ns"]).toBeGreaterThan(9_000_000);
+    expect(metrics["w0.mean_slice_ns"]).toBeLessThan(11_000_000);
+  });
+
+  it("a hog and a 50%-duty intermittent thread share about equally", () => {
+    const { threads } = run(`name: t
+machine: { cpus: 1 }
+duration: 4s
+workloads:
+  - { program: cpu-hog, threads: 1 }
+  - { program: intermittent, threads: 1, params: { run: 5ms, sleep: 5ms } }`);
+    const hog = threads.find((t) => t.name.includes("hog"))!;
+    const intermittent = threads.find((t) => t.name.includes("intermittent"))!;
+    // The intermittent thread can use at most half the CPU; it gets close to that.
+    expect(intermittent.cpu_ms).toBeGreaterThan(1700);
+    expect(hog.cpu_ms).toBeGreaterThan(1700);
+  });
+
+  it("priority 0.5 against 1.0 gets about 2:1", () => {
+    const { threads, result } = run(`name: t
+machine: { cpus: 1 }
+duration: 4s
+workloads:
+  - { program: cpu-hog, threads: 1, priority: 0.5 }
+  - { program: cpu-hog, threads: 1, priority: 1.0 }
+checks: [fair-share]`);
+    expect(result.outcome).toBe("ok");
+    const [fast, slow] = threads.filter((t) => t.name.includes("hog"));
+    expect(fast!.cpu_ms / slow!.cpu_ms).toBeGreaterThan(1.85);
+    expect(fast!.cpu_ms / slow!.cpu_ms).toBeLessThan(2.15);
+  });
+
+  it("a new thread next to a long-running hog runs about tau·ln2 ≈ 139 ms before the hog returns", () => {
+    const sim = new Simulation({ seed: 1 });
+    const kernel = new Kernel(sim, buildMachine(sim, { cpus: 1 }));
+    let startedNs = -1;
+    let firstRunNs = -1;
+    kernel.spawn("hog", function* (api): Guest<void> {
+      yield* api.compute(2_000_000_000);
+      yield* api.create("fresh", function* (inner): Guest<void> {
+        startedNs = inner.now();
+        for (;;) yield* inner.compute(1_000_000);
+      });
+      for (;;) yield* api.compute(1_000_000);
+    });
+    kernel.start();
+    const fresh = () => kernel.threads.find((t) => t.name === "fresh");
+    sim.run({ untilNs: 2_600_000_000 });
+    // The fresh thread's first stretch: its CPU time before the hog was switched back in.
+    firstRunNs = fresh()!.stats.totalCpuNs;
+    expect(startedNs).toBeGreaterThanOrEqual(2_000_000_000);
+    // Over 600 ms both ran; the fresh one got its ~139 ms head start plus half of the rest.
+    const expectedFirst = 200_000_000 * Math.LN2;
+    expect(firstRunNs).toBeGreaterThan(expectedFirst + (600_000_000 - expectedFirst) / 2 - 40_000_000);
+    expect(fresh()!.stats.switches).toBeGreaterThan(1);
+  });
+});
+
+describe("wait, wake and threads", () => {
+  it("ping-pong completes colocated and across CPUs, and reports ns per hand-off", () => {
+    const { result, metrics } = run(`name: t
+machine: { cpus: 3 }
+workloads:
+  - { program: ping-pong, threads: 2, pin: [0, 0], params: { rounds: 200 } }
+  - { program: ping-pong, threads: 2, pin: [1, 2], params: { rounds: 200 } }`);
+    expect(result.outcome).toBe("ok");
+    expect(result.checks.every((c) => c.status === "pass")).toBe(true);
+    expect(metrics["w0.handoffs"]).toBe(400);
+    expect(metrics["w0.ns_per_handoff"]).toBeGreaterThan(100);
+  });
+
+  it("thread churn and sleepers finish; every thread ends terminated", () => {
+    const { result, threads } = run(`name: t
+machine: { cpus: 2 }
+workloads:
+  - { program: thread-churn, threads: 2, pin: [0, 1], params: { iterations: 30 } }
+  - { program: sleeper, threads: 2, params: { sleep: 100us, count: 5 } }`);
+    expect(result.outcome).toBe("ok");
+    for (const t of threads.filter((t) => !t.name.startsWith("idle"))) expect(t.status).toBe("terminated");
+    expect(threads.length).toBe(2 + 60 + 2 + 2);
+  });
+});
