@@ -1,5 +1,15 @@
 // The hardware layer's public surface.
 
+export {
+  DEFAULT_HOST_DISK_OPTIONS,
+  type DiskRequest,
+  type DiskResult,
+  HostDisk,
+  type HostDiskOptions,
+  type HostDiskStats,
+  type PowerLossReport,
+  SECTOR_SIZE_BYTES,
+} from "./host/disk.js";
 export type { InterruptSink } from "./interrupts.js";
 export {
   GuestMemory,
@@ -12,7 +22,35 @@ export {
   readPhys,
   registerHwOps,
 } from "./memory.js";
-
+export {
+  blkRequestSegments,
+  createVirtioBlk,
+  DEFAULT_VIRTIO_BLK_OPTIONS,
+  VIRTIO_BLK_DISCARD_SEGMENT_BYTES,
+  VIRTIO_BLK_F_BLK_SIZE,
+  VIRTIO_BLK_F_CONFIG_WCE,
+  VIRTIO_BLK_F_DISCARD,
+  VIRTIO_BLK_F_FLUSH,
+  VIRTIO_BLK_F_GEOMETRY,
+  VIRTIO_BLK_F_MQ,
+  VIRTIO_BLK_F_RO,
+  VIRTIO_BLK_F_SEG_MAX,
+  VIRTIO_BLK_F_SIZE_MAX,
+  VIRTIO_BLK_HEADER_BYTES,
+  VIRTIO_BLK_S_IOERR,
+  VIRTIO_BLK_S_OK,
+  VIRTIO_BLK_S_UNSUPP,
+  VIRTIO_BLK_T_DISCARD,
+  VIRTIO_BLK_T_FLUSH,
+  VIRTIO_BLK_T_GET_ID,
+  VIRTIO_BLK_T_IN,
+  VIRTIO_BLK_T_OUT,
+  type VirtioBlkConfig,
+  VirtioBlkDevice,
+  type VirtioBlkOptions,
+  type VirtioBlkStats,
+  writeBlkHeader,
+} from "./virtio/blk.js";
 // virtio and host devices
 export {
   DEFAULT_VIRTIO_TRANSPORT_OPTIONS,
