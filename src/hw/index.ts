@@ -10,6 +10,18 @@ export {
   type PowerLossReport,
   SECTOR_SIZE_BYTES,
 } from "./host/disk.js";
+export {
+  DEFAULT_HOST_LINK_OPTIONS,
+  DEFAULT_HOST_NETWORK_OPTIONS,
+  type HostLinkOptions,
+  HostNetwork,
+  type HostNetworkOptions,
+  type HostNetworkStats,
+  type HostPeer,
+  type LinkFault,
+  macAt,
+  type NetworkPort,
+} from "./host/network.js";
 export type { InterruptSink } from "./interrupts.js";
 export {
   GuestMemory,
