@@ -86,6 +86,27 @@ export {
   wakeFromHost,
 } from "./virtio/device.js";
 export {
+  createVirtioNet,
+  DEFAULT_VIRTIO_NET_OPTIONS,
+  VIRTIO_NET_F_CSUM,
+  VIRTIO_NET_F_GUEST_CSUM,
+  VIRTIO_NET_F_GUEST_ECN,
+  VIRTIO_NET_F_GUEST_TSO4,
+  VIRTIO_NET_F_GUEST_UFO,
+  VIRTIO_NET_F_HOST_ECN,
+  VIRTIO_NET_F_HOST_TSO4,
+  VIRTIO_NET_F_MAC,
+  VIRTIO_NET_F_MRG_RXBUF,
+  VIRTIO_NET_F_STATUS,
+  VIRTIO_NET_HDR_BYTES,
+  VIRTIO_NET_HDR_MRG_RXBUF_BYTES,
+  VIRTIO_NET_RX_QUEUE,
+  VIRTIO_NET_TX_QUEUE,
+  VirtioNetDevice,
+  type VirtioNetOptions,
+  type VirtioNetStats,
+} from "./virtio/net.js";
+export {
   type BufferSegment,
   type Doorbell,
   FORCED_KICK_THRESHOLD,
@@ -113,3 +134,9 @@ export {
   type VringDriverOptions,
   type VringDriverStats,
 } from "./virtio/ring-driver.js";
+export {
+  createVirtioRng,
+  DEFAULT_VIRTIO_RNG_OPTIONS,
+  VirtioRngDevice,
+  type VirtioRngOptions,
+} from "./virtio/rng.js";
