@@ -18,7 +18,14 @@ import {
   virtioSetupQueue,
   wakeFromHost,
 } from "../../src/hw/index.js";
-import { type Effect, type Guest, Op, type RunResult, Simulation, type TimedHandler } from "../../src/sim/index.js";
+import {
+  type Effect,
+  type Guest,
+  Op,
+  type RunResult,
+  Simulation,
+  type TimedHandler,
+} from "../../src/sim/index.js";
 
 /** Completes each chain after 1..2 µs (a choice), writing nothing. */
 class NullDevice extends VirtioDevice {

@@ -8,6 +8,7 @@ import {
   features,
   GuestMemory,
   GuestProcess,
+  HwOp,
   type InterruptSink,
   registerHwOps,
   VIRTIO_F_VERSION_1,
@@ -23,9 +24,13 @@ import {
   wakeFromHost,
 } from "../../../../src/hw/index.js";
 import {
+  type Cell,
   compute,
   type Effect,
+  fence,
   type Guest,
+  type Memory,
+  type MemoryModel,
   Op,
   type Runner,
   type RunResult,
@@ -86,14 +91,19 @@ export class EchoDevice extends VirtioDevice {
 }
 
 /**
- * Forwards `body`'s effects and, after each visible one, stalls the CPU for 0..maxStallNs (a
+ * Forwards `body`'s effects (with a fence before each block and at the end) and, after each visible one, stalls the CPU for 0..maxStallNs (a
  * choice): models instruction time and host preemption, so device events land between steps.
  */
 export function* stalled<R>(sim: Simulation, maxStallNs: number, body: Guest<R>): Guest<R> {
   let input = 0;
   for (;;) {
     const next = body.next(input);
-    if (next.done === true) return next.value;
+    if (next.done === true) {
+      yield fence(); // a finishing thread's stores drain too
+      return next.value;
+    }
+    // A CPU that parks a thread goes through locked operations: its store buffer drains.
+    if (next.value.op === Op.Block) yield fence();
     input = yield next.value;
     const op = next.value.op;
     if (op !== Op.Compute && op !== Op.Sleep && maxStallNs > 0) {
@@ -133,7 +143,11 @@ export interface RingScenario {
   kickEvery: number;
   maxStallNs: number;
   maxDeviceLatencyNs: number;
+  /** Kick to device pass: 0..this (default 500). */
+  maxNotifyLatencyNs?: number;
   driver?: Partial<VringDriverOptions>;
+  /** Guest-physical stores go through per-thread store buffers (x86-TSO). */
+  tso?: boolean;
 }
 
 export interface RingRun {
@@ -160,24 +174,31 @@ export function runRingScenario(s: RingScenario): RingRun {
   );
   const device = new EchoDevice(sim, memory, sink, bits, s.queueSize, s.maxDeviceLatencyNs, {
     notifyLatencyNsMin: 0,
-    notifyLatencyNsMax: 500,
+    notifyLatencyNsMax: s.maxNotifyLatencyNs ?? 500,
   });
   runInit(virtioNegotiate(device, bits));
   const driver = runInit(virtioSetupQueue<number>(sim, memory, device, 0, { maxSegments: 8, ...s.driver }));
   runInit(virtioDriverOk(device));
   const data = memory.alloc(64 * s.buffers.length, 64);
   const received: number[] = [];
+  const buffers = new PhysStoreBuffers(sim.memory, memory);
+  if (s.tso === true) sim.setMemoryModel(buffers);
+  const thread = (name: string, body: (self: Runner) => Guest) =>
+    s.tso === true
+      ? new TsoGuestProcess(name, sim, memory, buffers, body)
+      : new GuestProcess(name, memory, body);
   const completer = sim.addRunner(
-    new GuestProcess("virtio-completion", memory, function* (): Guest {
+    thread("virtio-completion", function* (): Guest {
       yield* stalled(sim, s.maxStallNs, completionLoop(driver, received, s.buffers.length));
     }),
   );
   sink.on(device.queueVector(0), () => {
+    buffers.drain(completer.memoryAgent); // interrupt entry drains the store buffer
     driver.disableInterruptsFromIsr();
     wakeFromHost(sim, completer);
   });
   sim.addRunner(
-    new GuestProcess("submitter", memory, function* (self): Guest {
+    thread("submitter", function* (self): Guest {
       yield* stalled(sim, s.maxStallNs, submitLoop(driver, s, data, self));
     }),
   );
@@ -205,5 +226,104 @@ function* submitLoop(driver: VringDriver<number>, s: RingScenario, data: number,
       sg.push({ addr: data + 64 * i + 8 * k, lenBytes: 8, write: k > 0 });
     yield* driver.addBufWait(sg, i, self);
     if ((i + 1) % s.kickEvery === 0 || i === s.buffers.length - 1) yield* driver.kick();
+  }
+}
+
+// ---- a store-buffer (x86-TSO) model of guest-physical stores, for tests only ----------------------
+
+interface BufferedStore {
+  addr: number;
+  width: 1 | 2 | 4 | 8;
+  value: number;
+}
+
+/**
+ * Per-agent FIFO store buffers over GuestMemory: a physStore is buffered, a physLoad sees the agent's
+ * own newest buffered store first, fences and locked cell operations drain. Cells stay SC. This is
+ * what the engine's x86-TSO mode would need to add for guest memory.
+ */
+export class PhysStoreBuffers implements MemoryModel {
+  private readonly buffers = new Map<number, BufferedStore[]>();
+  constructor(
+    private readonly sc: Memory,
+    private readonly guest: GuestMemory,
+  ) {}
+  buffer(agent: number): BufferedStore[] {
+    let buffer = this.buffers.get(agent);
+    if (buffer === undefined) {
+      buffer = [];
+      this.buffers.set(agent, buffer);
+    }
+    return buffer;
+  }
+  /** Writes the oldest stores to memory until `keep` remain. */
+  drain(agent: number, keep = 0): void {
+    const buffer = this.buffer(agent);
+    while (buffer.length > keep) {
+      const store = buffer.shift()!;
+      this.guest.write(store.addr, store.width, store.value);
+    }
+  }
+  load(agent: number, cell: Cell): number {
+    return this.sc.load(agent, cell);
+  }
+  store(agent: number, cell: Cell, value: number): void {
+    this.sc.store(agent, cell, value);
+  }
+  compareAndSwap(agent: number, cell: Cell, expected: number, desired: number): number {
+    this.drain(agent);
+    return this.sc.compareAndSwap(agent, cell, expected, desired);
+  }
+  fetchAdd(agent: number, cell: Cell, delta: number): number {
+    this.drain(agent);
+    return this.sc.fetchAdd(agent, cell, delta);
+  }
+  exchange(agent: number, cell: Cell, value: number): number {
+    this.drain(agent);
+    return this.sc.exchange(agent, cell, value);
+  }
+  fence(agent: number): void {
+    this.drain(agent);
+  }
+}
+
+/** A guest thread whose physStores go through a store buffer; how many stay buffered is a choice. */
+export class TsoGuestProcess<R = unknown> extends GuestProcess<R> {
+  constructor(
+    name: string,
+    private readonly sim: Simulation,
+    private readonly guest: GuestMemory,
+    private readonly buffers: PhysStoreBuffers,
+    body: (self: GuestProcess<R>) => Guest<R>,
+  ) {
+    super(name, guest, body);
+  }
+
+  override performExtension(effect: Effect): number {
+    const buffer = this.buffers.buffer(this.memoryAgent);
+    let result: number;
+    if (effect.op === HwOp.PhysStore) {
+      buffer.push({ addr: effect.a, width: effect.target as 1 | 2 | 4 | 8, value: effect.b });
+      result = effect.b;
+    } else if (effect.op === HwOp.PhysLoad) {
+      result = this.forward(buffer, effect.a, effect.b as 1 | 2 | 4 | 8);
+    } else {
+      return super.performExtension(effect);
+    }
+    // 0 (the default) drains everything: sequential consistency.
+    this.buffers.drain(this.memoryAgent, this.sim.choice.between(0, buffer.length, "tso.keep"));
+    return result;
+  }
+
+  private forward(buffer: BufferedStore[], addr: number, width: 1 | 2 | 4 | 8): number {
+    for (let i = buffer.length - 1; i >= 0; i--) {
+      const store = buffer[i]!;
+      if (store.addr === addr && store.width === width) return store.value;
+      if (store.addr < addr + width && addr < store.addr + store.width) {
+        this.buffers.drain(this.memoryAgent); // a partial overlap: keep it simple and exact
+        break;
+      }
+    }
+    return this.guest.read(addr, width);
   }
 }
