@@ -1,8 +1,6 @@
-// The host disk behind virtio-blk: 512-byte sectors, a volatile write cache that only FLUSH (or a
-// write-back the choice source decides) makes durable, power loss that drops what is not durable
-// and may tear one multi-sector write, read errors and latency as faults (osv-internals §6 and §7.5
-// rely on exactly the FLUSH guarantee). Simplified: requests take effect at their completion
-// instant, one at a time; there is no queue-depth or seek model.
+// The host disk behind virtio-blk (osv-internals §7.5; §6's ZFS relies on its FLUSH): 512-byte sectors, a
+// volatile write cache only FLUSH or a chosen write-back makes durable, power loss with torn writes, read
+// errors, latency. Simplified: a request takes effect at its completion instant; no seek or queue model.
 
 import type { Simulation, TimedHandler } from "../../sim/index.js";
 

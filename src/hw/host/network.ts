@@ -1,8 +1,6 @@
-// The host network behind virtio-net: a learning Ethernet switch whose ports are links with latency
-// and jitter and four faults — loss, duplication, reordering and partition — each a pair
-// (probability per frame, how long it then lasts), decided by the choice source (TigerBeetle's
-// packet simulator, turmoil). Peers (the guest NIC, a DHCP server, TCP clients) attach through the
-// HostPeer interface. Simplified: no bandwidth or queueing model, no VLANs, frames are opaque bytes.
+// The host network behind virtio-net (osv-internals §7.4): a learning switch whose links have latency,
+// jitter, loss, duplication, reordering and partitions, each fault a (probability, duration) pair decided
+// by the choice source; peers attach as HostPeer. Simplified: no bandwidth model; frames are opaque bytes.
 
 import type { Simulation, TimedHandler } from "../../sim/index.js";
 

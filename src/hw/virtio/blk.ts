@@ -1,8 +1,6 @@
-// virtio-blk as host code over a HostDisk (osv-internals §7.5, drivers/virtio-blk.cc): each request
-// is a device-readable 16-byte header {type, ioprio, sector}, data segments, and a 1-byte writable
-// status; IN, OUT, FLUSH and DISCARD are served, anything else answers UNSUPP. Simplified: OUT data
-// is gathered from guest memory when the chain is taken, IN data scattered at completion; no
-// config-space change interrupts, write-zeroes or geometry.
+// virtio-blk as host code over a HostDisk (osv-internals §7.5, drivers/virtio-blk.cc): header {type, ioprio,
+// sector} + data + status byte; IN, OUT, FLUSH, DISCARD served, anything else UNSUPP. Simplified: OUT
+// data is gathered when the chain is taken, IN data scattered at completion; no geometry or write-zeroes.
 
 import type { Guest, Simulation } from "../../sim/index.js";
 import {

@@ -1,9 +1,6 @@
-// A virtio device's transport as host code: the status state machine (reset, ACKNOWLEDGE, DRIVER,
-// feature AND, FEATURES_OK, DRIVER_OK) with assertions on illegal orders, queue setup, the notify
-// doorbell, processing passes over available chains, and per-queue MSI-X interrupts raised on an
-// InterruptSink (osv-internals §7.3: drivers/virtio.cc, virtio-pci-device.cc, msi.cc). Simplified:
-// no PCI config space or MMIO; register accesses are method calls, and the driver-side helpers
-// below put a fence (an I/O access serialises) before each one.
+// A virtio device's transport as host code (osv-internals §7.3: virtio.cc, virtio-pci-device.cc, msi.cc):
+// status state machine with assertions on illegal orders, features, queue setup, notify, passes, per-queue
+// MSI-X raises. Simplified: no PCI config space or MMIO; register accesses are calls behind a fence.
 
 import {
   fence,

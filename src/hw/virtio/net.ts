@@ -1,8 +1,6 @@
-// virtio-net as host code on a HostNetwork port (osv-internals §7.4, drivers/virtio-net.cc): queue 0
-// receives into buffers the driver posted, queue 1 transmits; every frame carries a virtio_net_hdr,
-// 12 bytes (with num_buffers) when MRG_RXBUF or VERSION_1 is negotiated, else 10. Simplified: no
-// checksum or segmentation offload is performed (headers are written zeroed, read and ignored), no
-// control queue, no multiqueue (OSv does not negotiate MQ either).
+// virtio-net as host code on a HostNetwork port (osv-internals §7.4, drivers/virtio-net.cc): rx queue 0,
+// tx queue 1, a 12-byte header with MRG_RXBUF or VERSION_1 (else 10) and mergeable rx buffers.
+// Simplified: no checksum/TSO offload (headers are zeroed and ignored), no control queue, no MQ (as OSv).
 
 import type { Simulation, TimedHandler } from "../../sim/index.js";
 import type { HostNetwork, HostPeer, NetworkPort } from "../host/network.js";

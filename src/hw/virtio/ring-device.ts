@@ -1,9 +1,6 @@
-// The device half of a split virtqueue as host code (what QEMU/vhost does for OSv's rings,
-// osv-internals §7.3): pop available descriptor chains (direct and indirect), publish used
-// entries, suppress notifications (NO_NOTIFY or avail_event) and decide interrupts (NO_INTERRUPT or
-// vring_need_event on used_event). It reads guest memory directly at the instant of its event, so
-// "publish avail_event then re-read avail.idx" is atomic here; malformed chains are invariant
-// violations rather than a DEVICE_NEEDS_RESET state.
+// The device half of a split virtqueue as host code (osv-internals §7.3; what QEMU does for OSv's rings):
+// pop direct/indirect chains, publish used entries, suppress kicks, decide interrupts. Simplified: it acts
+// atomically at its event's instant, and malformed chains are invariant violations, not NEEDS_RESET.
 
 import type { Simulation } from "../../sim/index.js";
 import type { GuestMemory } from "../memory.js";

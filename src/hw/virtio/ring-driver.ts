@@ -1,10 +1,6 @@
-// The driver half of a split virtqueue as guest code, following OSv's vring (drivers/virtio-vring.cc,
-// osv-internals §7.3): add_buf over the free-descriptor chain, get_buf_elem / finalize / gc, kick
-// with event-index or NO_NOTIFY suppression after a full fence, interrupt enable with a seq_cst
-// fence, and wait_for_queue's enable-recheck-sleep. Every ring access is a physLoad/physStore
-// effect. Simplified: the doorbell is a fence (an I/O write serialises) plus a direct call, the
-// driver keeps shadows of the fields only it writes, and the constructor initialises the free chain
-// directly (OSv does it single-threaded before the queue is live).
+// The driver half of a split virtqueue as guest code, after OSv's vring (drivers/virtio-vring.cc, §7.3):
+// every ring access a physLoad/physStore, fences where OSv has them. Simplified: the doorbell is a fence
+// plus a call, shadows of driver-only fields, and the free chain initialised directly at construction.
 
 import { block, fence, type Guest, type Runner, type Simulation, wake } from "../../sim/index.js";
 import type { GuestMemory } from "../memory.js";
@@ -70,6 +66,10 @@ const HEAD_FREE = 0;
 const HEAD_POSTED = 1;
 const HEAD_RETURNED = 2;
 
+/**
+ * One queue's driver state. As in OSv, add_buf/gc calls must be serialised by the caller (a queue
+ * lock or a single thread); get_buf_elem/finalize may run in another thread (the completion thread).
+ */
 export class VringDriver<T> {
   readonly options: Readonly<VringDriverOptions>;
   readonly stats: VringDriverStats = {

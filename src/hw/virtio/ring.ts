@@ -1,7 +1,6 @@
-// The virtio 1.x split virtqueue's memory layout: descriptor table, available ring and used ring
-// byte for byte as the spec and OSv's vring (drivers/virtio-vring.cc/.hh, osv-internals §7.3) lay
-// them out, with event-index fields. The driver half is ring-driver.ts, the device half
-// ring-device.ts. Simplified: one contiguous allocation per ring, as OSv does even for modern devices.
+// The virtio 1.x split virtqueue's memory layout (osv-internals §7.3, drivers/virtio-vring.cc/.hh):
+// descriptor table, available ring, used ring and event-index fields, byte for byte. Simplified: one
+// contiguous allocation per ring with the used ring 4096-aligned, as OSv does even for modern devices.
 
 import type { GuestMemory } from "../memory.js";
 

@@ -1,7 +1,6 @@
-// virtio-rng (entropy device) as host code (osv-internals §7.6, drivers/virtio-rng.cc): the driver
-// posts one writable buffer, the device fills it with bytes from the choice source and completes
-// it. Simplified: 32-bit words are drawn per choice ("rng.word"), so under shrinking the bytes go to
-// zero; the device answers every posted byte (no entropy starvation).
+// virtio-rng as host code (osv-internals §7.6, drivers/virtio-rng.cc): the device fills a posted writable
+// buffer with bytes from the choice source and completes it. Simplified: one 32-bit choice ("rng.word")
+// per 4 bytes, so shrinking drives the bytes to zero; no entropy starvation.
 
 import type { Simulation, TimedHandler } from "../../sim/index.js";
 import type { InterruptSink } from "../interrupts.js";

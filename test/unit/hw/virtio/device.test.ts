@@ -35,7 +35,9 @@ describe("virtio status and features", () => {
     const { sim, memory, device } = rig();
     const agreed = runInit(virtioNegotiate(device, OFFERED | features(VIRTIO_RING_F_INDIRECT_DESC)));
     expect(agreed).toBe(OFFERED);
-    expect(device.status).toBe(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
+    expect(device.status).toBe(
+      VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK,
+    );
     const queue = runInit(virtioSetupQueue<number>(sim, memory, device, 0));
     expect(queue.options.eventIdx).toBe(true);
     expect(queue.options.indirect).toBe(false);
@@ -149,7 +151,8 @@ describe("virtio transport at run time", () => {
       const buffer = memory.alloc(64, 8);
       sim.addRunner(
         new GuestProcess("driver", memory, function* (): Guest {
-          for (let i = 0; i < 8; i++) yield* queue.addBuf([{ addr: buffer + 8 * i, lenBytes: 8, write: true }], i);
+          for (let i = 0; i < 8; i++)
+            yield* queue.addBuf([{ addr: buffer + 8 * i, lenBytes: 8, write: true }], i);
           yield* queue.kick();
         }),
       );
