@@ -83,7 +83,7 @@ export class HostDisk {
   private readonly cache = new Map<number, Uint8Array>();
   private readonly inFlight = new Map<number, InFlight>();
   /** Completed writes not yet fully durable, the torn-write candidates (bounded by the cache). */
-  private readonly unstableWrites: { sector: number; data: Uint8Array }[] = [];
+  private readonly unstableWrites: { sector: number; data: Uint8Array; slices: Uint8Array[] }[] = [];
   private nextToken = 0;
   private readonly completion: TimedHandler;
 
@@ -190,11 +190,14 @@ export class HostDisk {
 
   private writeToCache(sector: number, data: Uint8Array): void {
     const count = data.length / SECTOR_SIZE_BYTES;
+    const slices: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
+      const slice = data.slice(i * SECTOR_SIZE_BYTES, (i + 1) * SECTOR_SIZE_BYTES);
+      slices.push(slice);
       this.cache.delete(sector + i);
-      this.cache.set(sector + i, data.slice(i * SECTOR_SIZE_BYTES, (i + 1) * SECTOR_SIZE_BYTES));
+      this.cache.set(sector + i, slice);
     }
-    if (count > 1) this.unstableWrites.push({ sector, data: data.slice() });
+    if (count > 1) this.unstableWrites.push({ sector, data: data.slice(), slices });
     while (this.cache.size > this.options.maxCachedSectors) this.writeBack(this.cache.keys().next().value!);
     this.trimUnstable();
   }
@@ -211,9 +214,12 @@ export class HostDisk {
     if (this.cache.size === 0 || !this.sim.choice.chance(this.options.writeBackProbability, "disk.writeback"))
       return;
     const howMany = this.sim.choice.between(1, this.cache.size, "disk.writeback_count");
+    const dirty = [...this.cache.keys()];
     for (let i = 0; i < howMany; i++) {
-      const dirty = [...this.cache.keys()];
-      this.writeBack(dirty[this.sim.choice.choose(dirty.length, "disk.writeback_sector")]!);
+      const pick = this.sim.choice.choose(dirty.length, "disk.writeback_sector");
+      this.writeBack(dirty[pick]!);
+      dirty[pick] = dirty[dirty.length - 1]!;
+      dirty.pop();
     }
     this.trimUnstable();
   }
@@ -223,13 +229,11 @@ export class HostDisk {
     this.unstableWrites.length = 0;
   }
 
-  /** Forgets multi-sector writes none of whose sectors is still dirty with their data. */
+  /** Forgets multi-sector writes none of whose sectors still holds their data in the cache (a bound). */
   private trimUnstable(): void {
-    const still = this.unstableWrites.filter((w) => {
-      for (let i = 0; i < w.data.length / SECTOR_SIZE_BYTES; i++)
-        if (this.cache.has(w.sector + i)) return true;
-      return false;
-    });
+    const still = this.unstableWrites.filter((w) =>
+      w.slices.some((slice, k) => this.cache.get(w.sector + k) === slice),
+    );
     this.unstableWrites.length = 0;
     this.unstableWrites.push(...still);
   }
@@ -240,7 +244,7 @@ export class HostDisk {
    */
   powerLoss(): PowerLossReport {
     this.stats.powerLosses++;
-    const candidates = [...this.unstableWrites];
+    const candidates: { sector: number; data: Uint8Array }[] = [...this.unstableWrites];
     for (const { request } of this.inFlight.values()) {
       if (request.kind === "write" && request.data.length > SECTOR_SIZE_BYTES) candidates.push(request);
     }
