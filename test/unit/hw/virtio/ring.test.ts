@@ -4,12 +4,19 @@
 import { describe, expect, it } from "vitest";
 import {
   FORCED_KICK_THRESHOLD,
+  features,
+  GuestProcess,
+  VIRTIO_F_VERSION_1,
   VIRTIO_PCI_VRING_ALIGN,
+  VIRTIO_RING_F_EVENT_IDX,
   Vring,
+  virtioNegotiate,
+  virtioSetupQueue,
   vringLayout,
   vringNeedEvent,
 } from "../../../../src/hw/index.js";
-import { runRingScenario } from "./harness.js";
+import { type Guest, Simulation } from "../../../../src/sim/index.js";
+import { EchoDevice, FakeInterruptController, newMachine, runInit, runRingScenario } from "./harness.js";
 
 const base = {
   values: [] as number[],
@@ -89,7 +96,30 @@ describe("driver and device over one ring", () => {
     expect(run.driver.stats.indirectAdded).toBeGreaterThan(0);
   });
 
-  it("forces a kick after 32767 additions without one", () => {
+  it("forces a kick after 32767 additions without one, even when avail_event says not to", () => {
+    const kicked = (additions: number) => {
+      const sim = new Simulation();
+      const memory = newMachine(sim, 1 << 21);
+      const bits = features(VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX);
+      const device = new EchoDevice(sim, memory, new FakeInterruptController(), bits, 32768, 0);
+      runInit(virtioNegotiate(device, bits));
+      const queue = runInit(virtioSetupQueue<number>(sim, memory, device, 0));
+      const buffer = memory.alloc(8, 8);
+      let answer = false;
+      sim.addRunner(
+        new GuestProcess("driver", memory, function* (): Guest {
+          for (let i = 0; i < additions; i++)
+            yield* queue.addBuf([{ addr: buffer, lenBytes: 8, write: true }], i);
+          // avail_event = avail.idx: vring_need_event answers "no kick" for any count below 2^16.
+          memory.write(queue.vring.availEvent, 2, additions);
+          answer = yield* queue.kick();
+        }),
+      );
+      expect(sim.run().outcome).toBe("ok");
+      return answer;
+    };
     expect(FORCED_KICK_THRESHOLD).toBe(32767);
+    expect(kicked(32766)).toBe(false);
+    expect(kicked(32767)).toBe(true);
   });
 });
