@@ -78,3 +78,6 @@ export {
   readPhys,
   registerHwOps,
 } from "./memory.js";
+
+// virtio and host devices
+export * from "./virtio/index.js";
