@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runHold, runStep } from "./engine.js";
 import { measureIpiPerSec } from "./hw-cpu.js";
+import { measureVirtioRoundTrips } from "./hw-virtio.js";
 import { ctxswSwitchesPerWallSec, hogsWallSecPerVirtualSec } from "./sched.js";
 import { timedRun, traceSize } from "./trace.js";
 
@@ -49,6 +50,7 @@ const suites: Record<string, Suite> = {
     console.log(`sched.hogs.wall_sec_per_virtual_sec ${hogsWallSecPerVirtualSec().toFixed(4)} ratio`);
   },
   hw() {
+    console.log(`hw.virtio.round_trips_per_sec ${measureVirtioRoundTrips()} round_trips_per_sec`);
     console.log(`hw.ipi.per_sec ${measureIpiPerSec()} ipis_per_sec`);
   },
   trace() {
