@@ -2,3 +2,4 @@
 
 export * from "./port/index.js";
 export * from "./sched/index.js";
+export { isKernelVariant, KERNEL_VARIANTS, type KernelVariant } from "./variants.js";

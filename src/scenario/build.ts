@@ -2,7 +2,7 @@
 // limits and faults, each workload's program, and the checks the scenario enabled.
 
 import { buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
-import { Kernel } from "../kernel/index.js";
+import { isKernelVariant, Kernel } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
 import { findProgram } from "./registry.js";
 import type { Scenario } from "./schema.js";
@@ -114,5 +114,5 @@ function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
     tsc: { hz: m.clock.tsc_hz },
     cost: costOverrides(m.cost),
   });
-  return new Kernel(sim, machine);
+  return new Kernel(sim, machine, { variants: scenario.kernel.variants.filter(isKernelVariant) });
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
+import { isKernelVariant, KERNEL_VARIANTS } from "../kernel/index.js";
 import { findProgram } from "./registry.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
@@ -192,9 +193,11 @@ function semanticProblems(scenario: Scenario): { path: PropertyKey[]; message: s
     }
   });
   scenario.kernel.variants.forEach((variant, i) => {
+    if (isKernelVariant(variant)) return;
+    const known = Object.keys(KERNEL_VARIANTS);
     problems.push({
       path: ["kernel", "variants", i],
-      message: `unknown kernel variant '${variant}' (none are defined yet)`,
+      message: `unknown kernel variant '${variant}'${didYouMean(variant, known)}; known: ${known.join(", ")}`,
     });
   });
   return problems;

@@ -176,6 +176,7 @@ export class Simulation {
   private readonly jitterMaxNs: number;
   private readonly endChecks: { name: string; check: EndCheck }[] = [];
   private started = false;
+  private stopReason: string | null = null;
 
   constructor(options: SimulationOptions = {}) {
     this.seed = options.seed ?? 0;
@@ -304,6 +305,14 @@ export class Simulation {
     this.advance(runner, value);
   }
 
+  /**
+   * Ends the run normally after the current dispatch (a model that never quiesces, like a kernel with
+   * periodic housekeeping threads, says when its workload is done). The first reason given wins.
+   */
+  requestStop(reason: string): void {
+    this.stopReason ??= reason;
+  }
+
   /** Fails the run with an invariant violation unless `condition` holds. */
   assert(condition: boolean, check: string, message: string | (() => string)): void {
     if (!condition) this.fail(check, typeof message === "string" ? message : message());
@@ -384,6 +393,7 @@ export class Simulation {
     const queue = this.queue;
     const ready = this.ready;
     for (;;) {
+      if (this.stopReason !== null) return this.stopReason;
       while (queue.size > 0 && queue.peekTime() <= this.nowNs) this.fireNext();
       if (ready.length > 0) {
         this.stepOne();

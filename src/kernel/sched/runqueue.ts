@@ -24,7 +24,13 @@ export class Runqueue<T extends Queueable> {
   /** Each queued item's key when inserted, to catch a runtime modified while queued. */
   private readonly keys: number[] = [];
 
-  constructor(readonly limit = 1 << 16) {}
+  constructor(
+    /** Reports corruption (an invariant violation in a simulation). */
+    private readonly fail: (check: string, message: string) => never = (check, message) => {
+      throw new Error(`${check}: ${message}`);
+    },
+    readonly limit = 1 << 16,
+  ) {}
 
   get size(): number {
     return this.items.length;

@@ -109,9 +109,12 @@ export class ThreadRuntime {
     else this.rtt = f(this.rtt + f(this.priority * f(cnew - cold)));
   }
 
-  /** ran_for(-thyst) when switched in: the 5 ms credit. */
-  hysteresisRunStart(cpu: CpuRuntime): void {
-    this.shift(cpu, HYSTERESIS_DIV, true);
+  /**
+   * ran_for(-thyst) when switched in: the 5 ms credit. `idleInfinityFix` false is the variant
+   * before cec13e02, where the idle thread's +inf runtime became NaN here.
+   */
+  hysteresisRunStart(cpu: CpuRuntime, idleInfinityFix = true): void {
+    this.shift(cpu, HYSTERESIS_DIV, idleInfinityFix);
   }
   /** ran_for(+thyst) when switched out: the credit returned. */
   hysteresisRunStop(cpu: CpuRuntime): void {

@@ -31,15 +31,20 @@ import {
   store,
 } from "../../sim/index.js";
 import type { KernelThread, WaitPort } from "../port/index.js";
+import type { KernelVariant } from "../variants.js";
 import { Runqueue } from "./runqueue.js";
 import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, ThreadRuntime } from "./runtime.js";
 import { checkTransition, THREAD_STATUS_NAMES, ThreadStatus } from "./status.js";
 import { Timer, type TimerClient, TimerList } from "./timers.js";
 
 export const TIMER_VECTOR = 0x20;
+/** The load balancer's period (§2.9). */
+export const BALANCE_PERIOD_NS = 100_000_000;
 export const WAKEUP_IPI_VECTOR = 0x21;
 
 export interface KernelOptions {
+  /** Historical-bug variants switched on (osv-internals.md §10). */
+  variants: readonly KernelVariant[];
   /** Idle polls of the wakeup queues before halting (OSv: 10,000). */
   idlePolls: number;
   /** CPU time of one idle poll iteration. */
@@ -49,6 +54,7 @@ export interface KernelOptions {
 }
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
+  variants: [] as KernelVariant[],
   idlePolls: 20,
   idlePollNs: 50,
   maxThreads: 4096,
@@ -57,6 +63,8 @@ export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
 export type ThreadBody = (api: ThreadApi, self: KThread) => Guest<unknown>;
 
 export interface ThreadAttr {
+  /** A housekeeping thread (idle, balancer): the run ends when every other thread has terminated. */
+  system?: boolean;
   priority?: number;
   /** The CPU it starts on (OSv: the creator's CPU unless pinned). */
   cpu?: number;
@@ -89,6 +97,7 @@ export class KThread implements KernelThread, TimerClient {
   preemptCounter = 1;
   pinned: boolean;
   readonly sleepTimer: Timer;
+  system = false;
   stats = { switches: 0, preemptions: 0, migrations: 0, totalCpuNs: 0 };
   result: unknown;
 
@@ -123,7 +132,7 @@ export class KThread implements KernelThread, TimerClient {
 
 /** Per-CPU scheduler state (sched::cpu). */
 export class SchedCpu implements TimerClient {
-  readonly runqueue = new Runqueue<KThread>();
+  readonly runqueue: Runqueue<KThread>;
   readonly runtime = new CpuRuntime();
   /** incoming_wakeups[source cpu]: the threads pushed by each source CPU. */
   readonly incoming: KThread[][];
@@ -147,6 +156,7 @@ export class SchedCpu implements TimerClient {
     cpuCount: number,
   ) {
     const memory = kernel.sim.memory;
+    this.runqueue = new Runqueue<KThread>((check, message) => kernel.sim.fail(check, message));
     this.incoming = Array.from({ length: cpuCount }, () => []);
     this.mask = memory.cell(`cpu${index}.incoming_wakeups_mask`);
     this.idlePoll = memory.cell(`cpu${index}.idle_poll`);
@@ -188,6 +198,8 @@ export class Kernel implements WaitPort {
   /** Threads whose sleep timer fired in the current timer interrupt, to wake from guest code. */
   pendingTimerWakes: KThread[] = [];
   private timerIds = 0;
+  /** Workload threads not yet terminated; when it drops to 0 the run ends. */
+  private liveWorkloadThreads = 0;
   readonly api: ThreadApi;
 
   constructor(
@@ -202,6 +214,10 @@ export class Kernel implements WaitPort {
     this.cpus = machine.cpus.map((vcpu, i) => new SchedCpu(this, i, vcpu, machine.cpus.length));
     this.api = this.makeApi();
     for (const cpu of this.cpus) this.bootCpu(cpu);
+  }
+
+  has(variant: KernelVariant): boolean {
+    return this.options.variants.includes(variant);
   }
 
   newTimer(client: TimerClient, name: string): Timer {
@@ -224,6 +240,8 @@ export class Kernel implements WaitPort {
       cpu,
       attr.pinned ?? false,
     );
+    thread.system = attr.system ?? false;
+    if (!thread.system) this.liveWorkloadThreads++;
     this.threads.push(thread);
     thread.context = new CpuContext(name, this.threadMain(thread, body));
     return thread;
@@ -244,7 +262,8 @@ export class Kernel implements WaitPort {
 
   /** thread_main: the first code a new thread runs after its first switch_to. */
   private *threadMain(thread: KThread, body: ThreadBody): Guest<unknown> {
-    yield* this.afterSwitch(this.cpuOf());
+    // Before #11's fix, a thread entered through its first switch did not destroy the pending one.
+    if (!this.has("11-terminating-overwrite")) yield* this.afterSwitch(this.cpuOf());
     yield sti();
     // The template's 1, dropped by thread_main's preempt_enable; the idle thread keeps preemption off.
     thread.preemptCounter = thread.isIdle ? 1 : 0;
@@ -255,13 +274,36 @@ export class Kernel implements WaitPort {
 
   /** complete(): terminating, handed to the next thread on this CPU for destroy(). */
   private *complete(thread: KThread): Guest<void> {
+    if (this.has("cf4c46c4-join-hang")) yield* this.completeBefore_cf4c46c4(thread);
     thread.preemptCounter++;
     yield cli();
     const cpu = this.cpuOf();
     yield* this.storeStatus(thread, ThreadStatus.Running, ThreadStatus.Terminating);
-    if (cpu.terminatingThread !== null) yield* this.destroy(cpu.terminatingThread);
+    if (cpu.terminatingThread !== null && !this.has("11-terminating-overwrite"))
+      yield* this.destroy(cpu.terminatingThread);
     cpu.terminatingThread = thread;
     yield* this.reschedule(cpu, false);
+    this.sim.fail("sched.complete", `terminated thread ${thread.name} was scheduled again`);
+  }
+
+  /**
+   * The exit path before cf4c46c4: the exiting thread marks itself terminated and then wakes its
+   * joiner, with preemption and interrupts enabled; a preemption in between switches it out for good.
+   */
+  private *completeBefore_cf4c46c4(thread: KThread): Guest<void> {
+    yield* this.storeStatus(thread, ThreadStatus.Running, ThreadStatus.Terminating);
+    yield* this.storeStatus(thread, ThreadStatus.Terminating, ThreadStatus.Terminated);
+    this.threadTerminated(thread);
+    yield compute(50); // the instructions between the store and the wake
+    const claimed = yield compareAndSwap(thread.joiner, 0, -1);
+    if (claimed !== 0) {
+      const joiner = this.threads[claimed - 1];
+      if (joiner !== undefined) yield* this.wake(joiner);
+    }
+    // Nothing else to do: park for good (the thread is never scheduled again).
+    const flags = yield cli();
+    yield* this.reschedule(this.cpuOf(), false);
+    yield irqRestore(flags);
     this.sim.fail("sched.complete", `terminated thread ${thread.name} was scheduled again`);
   }
 
@@ -269,10 +311,17 @@ export class Kernel implements WaitPort {
   private *destroy(thread: KThread): Guest<void> {
     const claimed = yield compareAndSwap(thread.joiner, 0, -1);
     yield* this.storeStatus(thread, ThreadStatus.Terminating, ThreadStatus.Terminated);
+    this.threadTerminated(thread);
     if (claimed !== 0) {
       const joiner = this.threads[claimed - 1];
       if (joiner !== undefined) yield* this.wake(joiner);
     }
+  }
+
+  private threadTerminated(thread: KThread): void {
+    if (thread.system) return;
+    this.liveWorkloadThreads--;
+    if (this.liveWorkloadThreads === 0) this.sim.requestStop("all workload threads finished");
   }
 
   private *afterSwitch(cpu: SchedCpu): Guest<void> {
@@ -379,8 +428,15 @@ export class Kernel implements WaitPort {
     );
     let pQueued = false;
     p.stats.totalCpuNs += interval;
+    const renormalizations = cpu.runtime.renormalizeCount;
     p.runtime.ranFor(cpu.runtime, interval, runtimesOf(cpu.runqueue));
-    cpu.runqueue.rescaled();
+    this.sim.assert(
+      !Number.isNaN(p.runtime.rtt),
+      "sched.runtime-nan",
+      () => `${p.name}'s runtime became NaN`,
+    );
+    // Renormalization rescales every queued runtime alike (the order holds); nothing else may change them.
+    if (cpu.runtime.renormalizeCount !== renormalizations) cpu.runqueue.rescaled();
     if (pStatus === ThreadStatus.Running) {
       if (cpu.runqueue.size === 0) {
         cpu.timers.cancel(cpu.preemptionTimer);
@@ -409,7 +465,12 @@ export class Kernel implements WaitPort {
     if (fromYield) cpu.runqueue.insertEqual(p);
     cpu.syncRunqueueSize();
     yield* this.storeStatus(n, ThreadStatus.Queued, ThreadStatus.Running);
-    n.runtime.hysteresisRunStart(cpu.runtime);
+    n.runtime.hysteresisRunStart(cpu.runtime, !this.has("cec13e02-idle-nan"));
+    this.sim.assert(
+      !Number.isNaN(n.runtime.rtt),
+      "sched.runtime-nan",
+      () => `${n.name}'s runtime became NaN`,
+    );
     this.sim.assert(n !== p, "sched.switch-to-self", `${p.name} switched to itself`);
     if (pQueued && p !== cpu.idle) n.runtime.addContextSwitchPenalty(cpu.runtime);
     cpu.timers.cancel(cpu.preemptionTimer);
@@ -434,7 +495,7 @@ export class Kernel implements WaitPort {
       yield load(cpu.mask); // the queue drain, one interleaving point per source queue
       while (queue.length > 0) {
         const thread = queue.shift()!;
-        if (thread === cpu.current) {
+        if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
           yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
         } else if (thread.cpu !== cpu) {
           // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
@@ -570,6 +631,48 @@ export class Kernel implements WaitPort {
     }
   }
 
+  // ---- load balancer (§2.9) ------------------------------------------------------------------------
+
+  /** The balancerN thread: every 100 ms, move one thread to the least loaded CPU if worth it. */
+  private *balancerMain(cpu: SchedCpu): Guest<void> {
+    for (;;) {
+      yield* this.api.sleep(BALANCE_PERIOD_NS);
+      if (cpu.runqueue.size === 0) continue;
+      let min = cpu;
+      let minLoad = cpu.runqueue.size;
+      for (const other of this.cpus) {
+        const load_ = other === cpu ? cpu.runqueue.size : yield load(other.runqueueSize);
+        if (load_ < minLoad) {
+          min = other;
+          minLoad = load_;
+        }
+      }
+      if (min === cpu) continue;
+      // This CPU runs one extra thread (the balancer itself, not in its queue): don't move for 1.
+      const slack = this.has("e9f0cf29-balancer-overcount") ? 0 : 1;
+      if (minLoad >= cpu.runqueue.size - slack) continue;
+      const flags = yield cli();
+      yield* this.migrateOne(cpu, min);
+      yield irqRestore(flags);
+    }
+  }
+
+  /** Moves the queued thread with the largest runtime that may migrate from `cpu` to `target`. */
+  private *migrateOne(cpu: SchedCpu, target: SchedCpu): Guest<void> {
+    const thread = cpu.runqueue.fromBack().find((t) => !t.pinned && !t.isIdle);
+    if (thread === undefined) return;
+    cpu.runqueue.erase(thread);
+    cpu.syncRunqueueSize();
+    yield* this.storeStatus(thread, ThreadStatus.Queued, ThreadStatus.Waking);
+    thread.cpu = target;
+    thread.runtime.exportRuntime(cpu.runtime);
+    thread.stats.migrations++;
+    target.incoming[cpu.index]!.push(thread);
+    const bit = 1 << cpu.index;
+    const before = yield* this.fetchOr(target.mask, bit);
+    if ((before & bit) === 0) yield* this.sendWakeupIpi(target);
+  }
+
   // ---- boot --------------------------------------------------------------------------------------
 
   private bootCpu(cpu: SchedCpu): void {
@@ -601,14 +704,22 @@ export class Kernel implements WaitPort {
         cpu: cpu.index,
         priority: PRIORITY_IDLE,
         pinned: true,
+        system: true,
       });
       cpu.idle = idle;
       cpu.current = idle;
       this.setStatus(idle, ThreadStatus.Waiting);
       this.setStatus(idle, ThreadStatus.Running);
       idle.runtime.updateAfterSleep(cpu.runtime);
-      idle.runtime.hysteresisRunStart(cpu.runtime);
+      idle.runtime.hysteresisRunStart(cpu.runtime, !this.has("cec13e02-idle-nan"));
       cpu.vcpu.boot(idle.context!);
+    }
+    for (const cpu of this.cpus) {
+      this.spawn(`balancer${cpu.index}`, () => this.balancerMain(cpu), {
+        cpu: cpu.index,
+        pinned: true,
+        system: true,
+      });
     }
   }
 

@@ -47,6 +47,9 @@ export const LEGAL_TRANSITIONS: readonly [ThreadStatusValue, ThreadStatusValue, 
   [S.Waking, S.Running, "woken while still current"],
   [S.Terminating, S.Terminated, "destroy() by the next thread on that CPU"],
   [S.Waiting, S.Terminated, "unsafe_stop() at shutdown"],
+  // Not in sched.hh's table, but done by cpu::load_balance (§2.9): a queued thread is marked waking
+  // and pushed onto the target CPU's wakeup queue ("we won't race with wake(), since we're not waiting").
+  [S.Queued, S.Waking, "the load balancer migrates a queued thread"],
 ];
 
 const legal = new Set(LEGAL_TRANSITIONS.map(([from, to]) => from * 16 + to));

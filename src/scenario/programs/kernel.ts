@@ -214,6 +214,12 @@ registerProgram({
   params: z.strictObject({
     iterations: z.number().int().min(1).max(100_000).default(50),
     work: durationType().default(1000).meta({ description: "compute in each short-lived thread" }),
+    child_cpu: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: "start the short-lived threads on this CPU" }),
   }),
   checks: [{ name: "churn-complete", description: "every create/join iteration finishes" }],
   build(context) {
@@ -230,6 +236,7 @@ registerProgram({
               function* (inner): Guest<void> {
                 yield* inner.compute(params.work);
               },
+              params.child_cpu === undefined ? {} : { cpu: params.child_cpu, pinned: true },
             );
             yield* api.join(child);
             joined++;
