@@ -1,4 +1,6 @@
 // The OSv kernel model's public surface.
 
+export * from "./lockfree/index.js";
 export * from "./port/index.js";
 export * from "./sched/index.js";
+export * from "./sync/index.js";
