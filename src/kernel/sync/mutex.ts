@@ -89,6 +89,18 @@ export class LockfreeMutex {
     });
   }
 
+  /** The mutex's own memory (not the waiters' wait_records): what freeing the mutex would free. */
+  get cells(): Cell[] {
+    return [
+      this.count,
+      this.owner,
+      this.handoff,
+      this.sequence,
+      this.waitqueue.pushlist,
+      this.waitqueue.poplist,
+    ];
+  }
+
   /** Current recursion depth (the owner's view; 0 when free). */
   get recursionDepth(): number {
     return this.depth;

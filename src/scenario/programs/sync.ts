@@ -13,7 +13,15 @@ import {
   RingSpsc,
   type RingSpscVariant,
 } from "../../kernel/index.js";
-import { type Cell, compute, type Guest, load, type Simulation, store } from "../../sim/index.js";
+import {
+  type Cell,
+  compute,
+  type Guest,
+  load,
+  type MemoryModel,
+  type Simulation,
+  store,
+} from "../../sim/index.js";
 import { registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
 
@@ -314,5 +322,100 @@ registerProgram({
       `w${index}`,
     );
     return { endChecks: { "ring-delivery": delivery } };
+  },
+});
+
+/**
+ * A checker memory model: performs accesses on the engine's SC memory, but fails the run when guest
+ * code touches a cell after it was freed (a use-after-free in the model).
+ */
+export class FreedCellChecker implements MemoryModel {
+  private readonly freed = new Set<number>();
+  constructor(
+    private readonly sim: Simulation,
+    private readonly memory: MemoryModel,
+    private readonly check: string,
+  ) {}
+  free(cells: readonly Cell[]): void {
+    for (const cell of cells) this.freed.add(cell.id);
+  }
+  private touch(cell: Cell): void {
+    this.sim.assert(
+      !this.freed.has(cell.id),
+      this.check,
+      () => `access to '${cell.name}' after it was freed`,
+    );
+  }
+  load(agent: number, cell: Cell): number {
+    this.touch(cell);
+    return this.memory.load(agent, cell);
+  }
+  store(agent: number, cell: Cell, value: number): void {
+    this.touch(cell);
+    this.memory.store(agent, cell, value);
+  }
+  compareAndSwap(agent: number, cell: Cell, expected: number, desired: number): number {
+    this.touch(cell);
+    return this.memory.compareAndSwap(agent, cell, expected, desired);
+  }
+  fetchAdd(agent: number, cell: Cell, delta: number): number {
+    this.touch(cell);
+    return this.memory.fetchAdd(agent, cell, delta);
+  }
+  exchange(agent: number, cell: Cell, value: number): number {
+    this.touch(cell);
+    return this.memory.exchange(agent, cell, value);
+  }
+  fence(agent: number): void {
+    this.memory.fence(agent);
+  }
+}
+
+/**
+ * OSv #137 (open): users leave the critical section after counting themselves done; the last user
+ * sees everyone done under the mutex and frees it. An unlocker still in its hand-off loop then
+ * reads the freed mutex.
+ */
+export function spawnMutexDestroy(sim: Simulation, users: number, thinkNs: number, prefix = "destroy") {
+  const checker = new FreedCellChecker(sim, sim.memory, "mutex-use-after-free");
+  sim.setMemoryModel(checker);
+  const port = new ProcessWaitPort(sim);
+  const mutex = new LockfreeMutex(sim, port, `${prefix}.mutex`);
+  const done = sim.memory.cell(`${prefix}.done`);
+  for (let u = 0; u < users; u++) {
+    const process = sim.spawn(`${prefix}.user${u}`, function* (): Guest {
+      if (thinkNs > 0) yield compute(thinkNs * u);
+      yield* mutex.lock();
+      yield store(done, (yield load(done)) + 1);
+      yield* mutex.unlock();
+    });
+    port.adopt(process);
+  }
+  const last = sim.spawn(`${prefix}.last`, function* (): Guest {
+    for (let round = 0; ; round++) {
+      sim.assert(round < 10_000, "mutex-destroy-bound", "the users never finished");
+      yield* mutex.lock();
+      const finished = yield load(done);
+      yield* mutex.unlock();
+      if (finished === users) break;
+      yield compute(Math.max(1, thinkNs));
+    }
+    // Everyone left the critical section: by the mutex's contract, nobody uses it any more.
+    checker.free(mutex.cells);
+  });
+  port.adopt(last);
+  return { mutex, checker };
+}
+
+registerProgram({
+  name: "mutex-destroy",
+  description: "users count themselves done under a mutex; the last one frees it (OSv #137, open)",
+  params: z.strictObject({
+    think: durationType().default(0).meta({ description: "stagger between the users' lock() calls" }),
+  }),
+  checks: [{ name: "mutex-use-after-free", description: "nobody touches the mutex after it is freed" }],
+  build({ sim, params, threads, index }) {
+    spawnMutexDestroy(sim, threads, params.think, `w${index}`);
+    return { endChecks: {} };
   },
 });
