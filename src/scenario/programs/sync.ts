@@ -1,7 +1,8 @@
 // Guest programs for OSv's synchronization primitives on engine Processes (each thread on its own
 // notional CPU, adopted into a ProcessWaitPort until the scheduler model provides threads):
-// threads counting under lockfree::mutex, producers and one consumer on queue_mpsc, and a
-// producer/consumer pair on ring_spsc across the 32-bit counter wrap. Each offers a buggy variant.
+// threads counting under lockfree::mutex, producers and one consumer on queue_mpsc, a
+// producer/consumer pair on ring_spsc across the 32-bit counter wrap (each with buggy variants),
+// and the destroy-after-acquire pattern of OSv's open issue #137 with a use-after-free checker.
 
 import { z } from "zod";
 import {
@@ -371,14 +372,22 @@ export class FreedCellChecker implements MemoryModel {
   }
 }
 
+/** One checker per simulation, so several mutex-destroy workloads share it. */
+const freedCellCheckers = new WeakMap<Simulation, FreedCellChecker>();
+
 /**
  * OSv #137 (open): users leave the critical section after counting themselves done; the last user
  * sees everyone done under the mutex and frees it. An unlocker still in its hand-off loop then
  * reads the freed mutex.
  */
 export function spawnMutexDestroy(sim: Simulation, users: number, thinkNs: number, prefix = "destroy") {
-  const checker = new FreedCellChecker(sim, sim.memory, "mutex-use-after-free");
-  sim.setMemoryModel(checker);
+  let checker = freedCellCheckers.get(sim);
+  if (checker === undefined) {
+    checker = new FreedCellChecker(sim, sim.memory, "mutex-use-after-free");
+    sim.setMemoryModel(checker);
+    freedCellCheckers.set(sim, checker);
+  }
+  const freed = checker;
   const port = new ProcessWaitPort(sim);
   const mutex = new LockfreeMutex(sim, port, `${prefix}.mutex`);
   const done = sim.memory.cell(`${prefix}.done`);
@@ -401,10 +410,10 @@ export function spawnMutexDestroy(sim: Simulation, users: number, thinkNs: numbe
       yield compute(Math.max(1, thinkNs));
     }
     // Everyone left the critical section: by the mutex's contract, nobody uses it any more.
-    checker.free(mutex.cells);
+    freed.free(mutex.cells);
   });
   port.adopt(last);
-  return { mutex, checker };
+  return { mutex, checker: freed };
 }
 
 registerProgram({
