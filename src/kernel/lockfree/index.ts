@@ -1,7 +1,7 @@
 // The lock-free queues and rings of include/lockfree (osv-internals.md §3.2, §3.8).
 
 export { MAX_CAS_RETRIES, NodeTable, NULL_NODE } from "./nodes.js";
-export { QueueMpsc, type QueueMpscOptions } from "./queue-mpsc.js";
+export { QueueMpsc, type QueueMpscOptions, type QueueMpscVariant } from "./queue-mpsc.js";
 export {
   COUNTER_MODULUS,
   counterDistance,

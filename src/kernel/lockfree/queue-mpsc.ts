@@ -2,20 +2,25 @@
 // with a CAS onto `pushlist` (LIFO); the single consumer pops from `poplist`, refilling it by
 // exchanging `pushlist` with null and reversing the taken list, so items pushed before that exchange
 // come out oldest first. Differs from OSv: nodes are ids in a NodeTable instead of intrusive
-// pointers, and a checker (plain JS, not model state) asserts that no two pops overlap.
+// pointers, and a checker (plain JS, not model state) asserts that no two pops overlap. The planted
+// mutant "refill-without-reverse" skips the reversal (not an OSv bug: it proves the FIFO checks bite).
 
 import { type Cell, cas, exchange, type Guest, load, type Simulation, store } from "../../sim/index.js";
 import { MAX_CAS_RETRIES, NodeTable, NULL_NODE } from "./nodes.js";
 
+export type QueueMpscVariant = "correct" | "refill-without-reverse";
+
 export interface QueueMpscOptions {
   /** The most items queued at once (default 4096). */
   capacity?: number;
+  variant?: QueueMpscVariant;
 }
 
 export class QueueMpsc<T> {
   readonly pushlist: Cell;
   readonly poplist: Cell;
   private readonly nodes: NodeTable<T>;
+  private readonly reverse: boolean;
   /** Checker state: a pop is in progress (OSv requires at most one at a time). */
   private popping = false;
 
@@ -27,6 +32,7 @@ export class QueueMpsc<T> {
     this.pushlist = sim.memory.cell(`${name}.pushlist`);
     this.poplist = sim.memory.cell(`${name}.poplist`);
     this.nodes = new NodeTable<T>(sim, name, options.capacity ?? 4096);
+    this.reverse = (options.variant ?? "correct") === "correct";
   }
 
   /** Items allocated and not yet popped (checker view). */
@@ -69,6 +75,11 @@ export class QueueMpsc<T> {
    */
   private *refill(): Guest<number> {
     let current = yield exchange(this.pushlist, NULL_NODE);
+    if (!this.reverse) {
+      // The mutant: hand out the newest node and keep the rest newest-first.
+      if (current !== NULL_NODE) yield store(this.poplist, yield load(this.nodes.next(current)));
+      return current;
+    }
     let previous = NULL_NODE;
     for (let walked = 0; current !== NULL_NODE; walked++) {
       this.sim.assert(

@@ -3,10 +3,11 @@
 // wait_records, and the responsibility hand-off: an unlocker that finds a contender not yet queued
 // publishes a `handoff` token (from `sequence`) that the late locker (or try_lock) takes. Every
 // atomic step is one effect; `depth` is plain JS because only the owner touches it. Deliberate
-// differences: `sequence` (a plain word in OSv) is a cell; OSv's debug assertions that read memory
-// (owner in unlock, our record un-woken in lock) are real loads; a thread's wait_record is reused
-// across its lock() calls (re-armed by a store) instead of living on its stack. Two variants put
-// back plausible mistakes so the suite proves the search catches them.
+// differences: `sequence` (a plain word in OSv) is a cell; OSv's assertions that read memory (owner
+// in unlock, which OSv keeps in release builds; our record un-woken in lock's hand-off) are real
+// loads; a thread's wait_record is reused across its lock() calls (re-armed by a store) instead of
+// living on its stack. Two variants put back plausible mistakes so the suite proves the search
+// catches them.
 
 import { type Cell, cas, fetchAdd, type Guest, load, type Simulation, store } from "../../sim/index.js";
 import { QueueMpsc } from "../lockfree/index.js";

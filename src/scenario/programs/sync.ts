@@ -11,6 +11,7 @@ import {
   type MutexVariant,
   ProcessWaitPort,
   QueueMpsc,
+  type QueueMpscVariant,
   RingSpsc,
   type RingSpscVariant,
 } from "../../kernel/index.js";
@@ -138,6 +139,7 @@ export interface QueueStressOptions {
   producers: number;
   items: number;
   thinkNs: number;
+  variant?: QueueMpscVariant;
   checkExactlyOnce: boolean;
   checkFifo: boolean;
 }
@@ -151,7 +153,10 @@ interface QueueItem {
 export function spawnQueueStress(sim: Simulation, options: QueueStressOptions, prefix = "queue") {
   const port = new ProcessWaitPort(sim);
   const total = options.producers * options.items;
-  const queue = new QueueMpsc<QueueItem>(sim, `${prefix}.queue`, { capacity: Math.max(1, total) });
+  const queue = new QueueMpsc<QueueItem>(sim, `${prefix}.queue`, {
+    capacity: Math.max(1, total),
+    variant: options.variant ?? "correct",
+  });
   const seen = new Set<number>();
   const lastIndex = new Array<number>(options.producers).fill(-1);
   const consumer = port.adopt(
@@ -209,6 +214,10 @@ registerProgram({
   params: z.strictObject({
     items: z.number().int().min(0).max(100_000).default(4).meta({ description: "items per producer" }),
     think: durationType().default(50).meta({ description: "compute before each push" }),
+    variant: z
+      .enum(["correct", "refill-without-reverse"])
+      .default("correct")
+      .meta({ description: "refill-without-reverse: a planted mutant (pop hands out the newest item)" }),
   }),
   checks: [
     { name: "queue-exactly-once", description: "every item is popped exactly once" },
@@ -221,6 +230,7 @@ registerProgram({
         producers: threads,
         items: params.items,
         thinkNs: params.think,
+        variant: params.variant,
         checkExactlyOnce: enabled.has("queue-exactly-once"),
         checkFifo: enabled.has("queue-producer-fifo"),
       },

@@ -163,6 +163,24 @@ function morphRun(values: readonly number[], waiters: number, unlessAlreadyWaiti
   return { result: sim.run(), mutex };
 }
 
+describe("determinism", () => {
+  it("the same seed gives the same digest and outcome; another seed a different digest", () => {
+    const digest = (seed: number) => {
+      const sim = new Simulation({ seed, computeJitter: JITTER });
+      spawnMutexCounter(sim, { ...DEFAULT_MUTEX_COUNTER, threads: 3, thinkNs: 3 });
+      const result = sim.run();
+      return `${result.outcome} ${result.digest} ${result.events}`;
+    };
+    fc.assert(
+      fc.property(fc.nat({ max: 1_000_000 }), (seed) => {
+        expect(digest(seed)).toBe(digest(seed));
+      }),
+      { numRuns: 200 },
+    );
+    expect(digest(1)).not.toBe(digest(2));
+  });
+});
+
 describe("wait morphing (send_lock, receive_lock)", () => {
   it("hands the lock to morphed waiters without breaking exclusion or hanging, over 1000 schedules", () => {
     fc.assert(

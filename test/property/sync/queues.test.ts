@@ -13,20 +13,25 @@ const schedules = fc.array(fc.nat({ max: 7 }), { maxLength: 300, size: "max" });
 describe("queue_mpsc", () => {
   it("pops every item exactly once, per-producer FIFO, over 1000 schedules", () => {
     fc.assert(
-      fc.property(schedules, fc.integer({ min: 1, max: 3 }), (values, producers) => {
-        const sim = new Simulation({ strategy: new SequenceStrategy(values) });
-        const { exactlyOnce } = spawnQueueStress(sim, {
-          producers,
-          items: 4,
-          thinkNs: 5,
-          checkExactlyOnce: true,
-          checkFifo: true,
-        });
-        sim.addCheck("queue-exactly-once", exactlyOnce);
-        const result = sim.run();
-        expect(result.failure).toBeNull();
-        expect(result.outcome).toBe("ok");
-      }),
+      fc.property(
+        schedules,
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(0, 5),
+        (values, producers, thinkNs) => {
+          const sim = new Simulation({ strategy: new SequenceStrategy(values) });
+          const { exactlyOnce } = spawnQueueStress(sim, {
+            producers,
+            items: 4,
+            thinkNs,
+            checkExactlyOnce: true,
+            checkFifo: true,
+          });
+          sim.addCheck("queue-exactly-once", exactlyOnce);
+          const result = sim.run();
+          expect(result.failure).toBeNull();
+          expect(result.outcome).toBe("ok");
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -124,5 +129,28 @@ describe("unordered_ring_mpsc and unordered_queue_mpsc", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("queue_mpsc planted mutant", () => {
+  it("refill-without-reverse breaks per-producer FIFO under some schedule, and the check says so", () => {
+    const run = (values: readonly number[]) => {
+      const sim = new Simulation({ strategy: new SequenceStrategy(values) });
+      spawnQueueStress(sim, {
+        producers: 2,
+        items: 3,
+        thinkNs: 0,
+        variant: "refill-without-reverse",
+        checkExactlyOnce: true,
+        checkFifo: true,
+      });
+      return sim.run();
+    };
+    const details = fc.check(
+      fc.property(schedules, (values) => run(values).outcome === "ok"),
+      { numRuns: 1000 },
+    );
+    expect(details.failed).toBe(true);
+    expect(run(details.counterexample![0]).failure?.check).toBe("queue-producer-fifo");
   });
 });
