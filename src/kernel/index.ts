@@ -1,5 +1,7 @@
 // The OSv kernel model's public surface.
 
+export * from "./lockfree/index.js";
 export * from "./port/index.js";
 export * from "./sched/index.js";
+export * from "./sync/index.js";
 export { isKernelVariant, KERNEL_VARIANTS, type KernelVariant } from "./variants.js";

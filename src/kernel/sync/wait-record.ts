@@ -1,0 +1,52 @@
+// wait_record / waiter (include/osv/wait_record.hh, osv-internals.md §3.3): a single-use event
+// holding the waiting thread's id in a shared cell. wake() clears the cell, then wakes the thread;
+// wait() waits until the cell reads 0, so a wake that comes first is never lost. Written against
+// WaitPort, so the scheduler model runs it unchanged.
+
+import { type Cell, type Guest, load, type Simulation, store } from "../../sim/index.js";
+import type { KernelThread, WaitPort } from "../port/index.js";
+
+export class WaitRecord {
+  /** The waiting thread's id; 0 once woken. */
+  readonly thread: Cell;
+
+  constructor(
+    private readonly sim: Simulation,
+    /** The thread that waits (plain JS: fixed for the record's life, like OSv's captured pointer). */
+    readonly owner: KernelThread,
+    name = `wait_record.${owner.name}`,
+  ) {
+    this.thread = sim.memory.cell(name, owner.id);
+  }
+
+  /** Re-arms the record for another wait by its owner (a fresh stack record in OSv). */
+  *arm(): Guest<void> {
+    yield store(this.thread, this.owner.id);
+  }
+
+  /** Marks the record woken and wakes its thread (OSv: wake_with_from_mutex). */
+  *wake(port: WaitPort): Guest<void> {
+    const id = yield load(this.thread);
+    this.sim.assert(id !== 0, "wait-record-single-wake", () => `${this.owner.name}'s record woken twice`);
+    this.sim.assert(id === this.owner.id, "wait-record-thread", () => `record holds thread ${id}`);
+    yield store(this.thread, 0);
+    yield* port.wake(this.owner);
+  }
+
+  /** Waits until woken; returns at once if that already happened. */
+  *wait(port: WaitPort): Guest<void> {
+    const thread = this.thread;
+    yield* port.waitUntil(function* (): Guest<boolean> {
+      return (yield load(thread)) === 0;
+    });
+  }
+
+  *woken(): Guest<boolean> {
+    return (yield load(this.thread)) === 0;
+  }
+
+  /** Marks the record woken without waking the thread (only under an external lock). */
+  *clear(): Guest<void> {
+    yield store(this.thread, 0);
+  }
+}
