@@ -9,6 +9,7 @@ import { runHold, runStep } from "./engine.js";
 import { measureIpiPerSec } from "./hw-cpu.js";
 import { measureVirtioRoundTrips } from "./hw-virtio.js";
 import { ctxswSwitchesPerWallSec, hogsWallSecPerVirtualSec } from "./sched.js";
+import { printSyncBench } from "./sync.js";
 import { timedRun, traceSize } from "./trace.js";
 
 type Suite = () => void;
@@ -48,6 +49,9 @@ const suites: Record<string, Suite> = {
   sched() {
     console.log(`sched.ctxsw.switches_per_wall_sec ${ctxswSwitchesPerWallSec()} switches_per_sec`);
     console.log(`sched.hogs.wall_sec_per_virtual_sec ${hogsWallSecPerVirtualSec().toFixed(4)} ratio`);
+  },
+  sync() {
+    printSyncBench();
   },
   hw() {
     console.log(`hw.virtio.round_trips_per_sec ${measureVirtioRoundTrips()} round_trips_per_sec`);

@@ -4,7 +4,7 @@
 // (tst-threadcomplete: create and join). Each declares its parameters and checks.
 
 import { z } from "zod";
-import type { Kernel, KThread } from "../../kernel/index.js";
+import { type Kernel, type KThread, LockfreeMutex, MUTEX_VARIANTS } from "../../kernel/index.js";
 import { formatDuration, type Guest, load, store } from "../../sim/index.js";
 import { type ProgramContext, registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
@@ -250,6 +250,63 @@ registerProgram({
       endChecks: {
         "churn-complete": () => (joined === expected ? null : `${joined} of ${expected} joins returned`),
       },
+    };
+  },
+});
+
+registerProgram({
+  name: "osv-mutex-counter",
+  description:
+    "OSv threads on the scheduler increment a plain counter under one lockfree::mutex (misc-mutex)",
+  params: z.strictObject({
+    increments: z.number().int().min(0).max(100_000).default(20),
+    work: durationType().default(200).meta({ description: "compute between the counter's load and store" }),
+    think: durationType().default(500).meta({ description: "compute before each lock" }),
+    variant: z.enum(MUTEX_VARIANTS).default("correct").meta({ description: "the mutex, or a mutant" }),
+  }),
+  checks: [
+    { name: "mutual-exclusion", description: "never two holders (asserted at acquire and release)" },
+    { name: "mutex-counter-total", description: "the counter equals threads x increments at the end" },
+  ],
+  build(context) {
+    const { params, sim } = context;
+    const kernel = context.osv();
+    // The scheduler model is the WaitPort: the mutex waits and wakes through OSv's own protocol.
+    const mutex = new LockfreeMutex(sim, kernel, `w${context.index}.mutex`, { variant: params.variant });
+    const counter = sim.memory.cell(`w${context.index}.counter`);
+    let holders = 0;
+    let done = 0;
+    for (let i = 0; i < context.threads; i++) {
+      kernel.spawn(
+        `w${context.index}.locker${i}`,
+        function* (api): Guest<void> {
+          for (let n = 0; n < params.increments; n++) {
+            if (params.think > 0) yield* api.compute(params.think);
+            yield* mutex.lock();
+            holders++;
+            if (context.enabled.has("mutual-exclusion")) {
+              sim.assert(holders === 1, "mutual-exclusion", () => `${holders} threads hold ${mutex.name}`);
+            }
+            const value = yield load(counter);
+            if (params.work > 0) yield* api.compute(params.work);
+            yield store(counter, value + 1);
+            holders--;
+            yield* mutex.unlock();
+          }
+          done++;
+        },
+        { priority: context.priority, ...cpuFor(context, i) },
+      );
+    }
+    const expected = context.threads * params.increments;
+    return {
+      endChecks: {
+        "mutex-counter-total": () =>
+          counter.value === expected
+            ? null
+            : `counter is ${counter.value} (expected ${expected}); ${done} of ${context.threads} threads finished`,
+      },
+      metrics: () => ({ handoffs: mutex.stats.directHandoffs + mutex.stats.handoffTakes }),
     };
   },
 });
