@@ -1,7 +1,7 @@
 // Building a runnable simulation from a validated scenario: the engine with the scenario's seed,
 // limits and faults, each workload's program, and the checks the scenario enabled.
 
-import { buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
+import { type ApicOptions, buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
 import { isKernelVariant, Kernel } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
 import { findProgram } from "./registry.js";
@@ -45,8 +45,10 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   if (scenario.limits.max_pending_events !== undefined)
     limits.maxPendingEvents = scenario.limits.max_pending_events;
   const simOptions: SimulationOptions = { ...options.sim, seed: options.seed ?? scenario.seed, limits };
-  const jitter = scenario.faults.find((f) => f.kind === "compute-jitter");
-  if (jitter !== undefined) simOptions.computeJitter = { probability: jitter.probability, maxNs: jitter.max };
+  for (const fault of scenario.faults) {
+    if (fault.kind === "compute-jitter")
+      simOptions.computeJitter = { probability: fault.probability, maxNs: fault.max };
+  }
   const sim = new Simulation(simOptions);
   const enabled = checkNames(scenario);
   let kernel: Kernel | null = null;
@@ -108,11 +110,30 @@ export function costOverrides(cost: Record<string, number | undefined>): Partial
 
 function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
   const m = scenario.machine;
+  const apic: Partial<ApicOptions> = {};
+  let skewCyclesMax = 0;
+  for (const fault of scenario.faults) {
+    if (fault.kind === "ipi-latency") {
+      apic.ipiLatencyNsMin = fault.min;
+      apic.ipiLatencyNsMax = fault.max;
+    } else if (fault.kind === "spurious-interrupt") {
+      apic.spuriousRatio = fault.probability;
+    } else if (fault.kind === "tsc-skew") {
+      skewCyclesMax = fault.max_cycles;
+    }
+  }
   const machine = buildMachine(sim, {
     cpus: m.cpus,
+    // Guest memory holds only what the models place there (rings, pvclock pages); 64 MiB is plenty.
     memoryBytes: Math.min(m.memory, 64 * 1024 * 1024),
-    tsc: { hz: m.clock.tsc_hz },
+    tsc: { hz: m.clock.tsc_hz, skewCyclesMax },
+    kvmclock: { tscStableFlag: m.clock.tsc_stable },
     cost: costOverrides(m.cost),
+    apic,
   });
-  return new Kernel(sim, machine, { variants: scenario.kernel.variants.filter(isKernelVariant) });
+  return new Kernel(sim, machine, {
+    variants: scenario.kernel.variants.filter(isKernelVariant),
+    // With a duration the run lasts that long; without one it ends when the kernel's workload does.
+    stopWhenDone: scenario.duration === undefined,
+  });
 }

@@ -192,6 +192,17 @@ function semanticProblems(scenario: Scenario): { path: PropertyKey[]; message: s
       });
     }
   });
+  scenario.machine.devices.forEach((device, i) => {
+    problems.push({
+      path: ["machine", "devices", i],
+      message: `machine.devices: the ${device.kind} device model exists (src/hw/virtio) but no OSv driver model runs it yet`,
+    });
+  });
+  scenario.faults.forEach((fault, i) => {
+    if (fault.kind === "ipi-latency" && fault.min > fault.max) {
+      problems.push({ path: ["faults", i, "min"], message: "ipi-latency: min is larger than max" });
+    }
+  });
   scenario.kernel.variants.forEach((variant, i) => {
     if (isKernelVariant(variant)) return;
     const known = Object.keys(KERNEL_VARIANTS);

@@ -104,13 +104,34 @@ function workload() {
   return z.discriminatedUnion("program", options as unknown as [z.ZodObject, ...z.ZodObject[]]);
 }
 
-const fault = z.strictObject({
-  kind: z
-    .literal("compute-jitter")
-    .meta({ description: "stretch computes by up to `max`, with `probability` each" }),
-  probability: z.number().min(0).max(1),
-  max: durationType(),
-});
+const fault = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z
+      .literal("compute-jitter")
+      .meta({ description: "stretch computes by up to `max`, with `probability` each" }),
+    probability: z.number().min(0).max(1),
+    max: durationType(),
+  }),
+  z.strictObject({
+    kind: z.literal("ipi-latency").meta({ description: "each IPI takes a latency chosen in [min, max]" }),
+    min: durationType(),
+    max: durationType(),
+  }),
+  z.strictObject({
+    kind: z
+      .literal("spurious-interrupt")
+      .meta({ description: "each APIC timer expiry also brings a spurious interrupt with `probability`" }),
+    probability: z.number().min(0).max(1),
+  }),
+  z.strictObject({
+    kind: z.literal("tsc-skew").meta({ description: "each CPU's TSC starts up to `max_cycles` apart" }),
+    max_cycles: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 40),
+  }),
+]);
 
 const explore = z
   .strictObject({

@@ -95,8 +95,9 @@ export class Runqueue<T extends Queueable> {
   private checkKey(index: number): void {
     const item = this.items[index]!;
     if (!Object.is(this.keys[index], item.runtimeKey)) {
-      throw new Error(
-        `runtime of queued thread ${item.name} changed from ${this.keys[index]} to ${item.runtimeKey} (bug e60ebaf3)`,
+      this.fail(
+        "sched.queued-runtime",
+        `runtime of queued thread ${item.name} changed from ${this.keys[index]} to ${item.runtimeKey} while in the runqueue`,
       );
     }
   }

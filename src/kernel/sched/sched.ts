@@ -45,6 +45,11 @@ export const WAKEUP_IPI_VECTOR = 0x21;
 export interface KernelOptions {
   /** Historical-bug variants switched on (osv-internals.md §10). */
   variants: readonly KernelVariant[];
+  /**
+   * End the run when every workload thread has terminated (the idle and balancer threads never do,
+   * so a kernel never quiesces by itself). Scenarios without a duration use this.
+   */
+  stopWhenDone: boolean;
   /** Idle polls of the wakeup queues before halting (OSv: 10,000). */
   idlePolls: number;
   /** CPU time of one idle poll iteration. */
@@ -55,6 +60,7 @@ export interface KernelOptions {
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   variants: [] as KernelVariant[],
+  stopWhenDone: true,
   idlePolls: 20,
   idlePollNs: 50,
   maxThreads: 4096,
@@ -321,7 +327,8 @@ export class Kernel implements WaitPort {
   private threadTerminated(thread: KThread): void {
     if (thread.system) return;
     this.liveWorkloadThreads--;
-    if (this.liveWorkloadThreads === 0) this.sim.requestStop("all workload threads finished");
+    if (this.liveWorkloadThreads === 0 && this.options.stopWhenDone)
+      this.sim.requestStop("all workload threads finished");
   }
 
   private *afterSwitch(cpu: SchedCpu): Guest<void> {

@@ -106,3 +106,37 @@ workloads:
     expect(threads.length).toBe(2 + 60 + 2 + 2 + 2); // churners, children, sleepers, idle and balancer threads
   });
 });
+
+describe("hardware faults from the scenario", () => {
+  it("ipi-latency and spurious-interrupt faults reach the APICs and the kernel still completes", () => {
+    // Threads started on cpu1 from cpu0 need a wakeup IPI (cpu1 has halted by then): latency shows.
+    const base = `name: t
+machine: { cpus: 2 }
+workloads:
+  - { program: thread-churn, threads: 1, pin: [0], params: { iterations: 20, work: 30us, child_cpu: 1 } }
+  - { program: ping-pong, threads: 2, pin: [0, 1], params: { rounds: 50 } }
+  - { program: sleeper, threads: 1, pin: [0], params: { sleep: 10us, count: 10 } }
+`;
+    const fast = run(base);
+    const slow = run(`${base}faults: [{ kind: ipi-latency, min: 20us, max: 20us }]`);
+    const spurious = run(`${base}faults: [{ kind: spurious-interrupt, probability: 1 }]`);
+    for (const r of [fast, slow, spurious]) {
+      expect(r.result.outcome).toBe("ok");
+      expect(r.metrics["w1.handoffs"]).toBe(100);
+    }
+    // 20 threads started on a halted cpu1, each through a wakeup IPI 20 us slower than before.
+    expect(slow.result.virtualNs).toBeGreaterThan(fast.result.virtualNs + 20 * 15_000);
+    const spuriousCount = spurious.kernel.machine.apics.reduce((n, a) => n + a.stats.spuriousInterrupts, 0);
+    expect(spuriousCount).toBeGreaterThan(0);
+    expect(fast.kernel.machine.apics.reduce((n, a) => n + a.stats.spuriousInterrupts, 0)).toBe(0);
+  });
+
+  it("rejects machine.devices until driver models exist, with file:line:col", () => {
+    expect(() =>
+      parseScenario(
+        "name: t\nmachine:\n  devices:\n    - kind: virtio-blk\nworkloads: [{ program: sleeper }]\n",
+        "d.yaml",
+      ),
+    ).toThrow(/d\.yaml:4:7: machine\.devices: the virtio-blk device model exists/);
+  });
+});
