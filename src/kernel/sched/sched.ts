@@ -509,6 +509,11 @@ export class Kernel implements WaitPort {
         } else {
           yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
           thread.runtime.updateAfterSleep(cpu.runtime);
+          this.sim.assert(
+            this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
+            "sched.one-runqueue",
+            () => `woken thread ${thread.name} is already queued or running somewhere`,
+          );
           cpu.runqueue.insertEqual(thread);
         }
       }
