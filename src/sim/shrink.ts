@@ -53,11 +53,23 @@ export function shrinkChoices(
     best = next;
     return true;
   };
+  // Cut the tail first: the shortest failing prefix, by bisection (a cut sequence answers 0 after it).
+  let low = 0;
+  let high = best.length;
+  while (low < high && attempts < budget) {
+    const mid = Math.floor((low + high) / 2);
+    if (tryCandidate(best.slice(0, mid))) high = Math.min(mid, best.length);
+    else low = mid + 1;
+  }
   let improved = true;
   while (improved && attempts < budget) {
     improved = false;
-    // Delete spans, large to small, from the end (later choices depend on earlier ones).
-    for (const size of [16, 8, 4, 2, 1]) {
+    // Delete spans, large to small (halves first, as delta debugging does), from the end: later
+    // choices depend on earlier ones.
+    const sizes = [
+      ...new Set([Math.floor(best.length / 2), Math.floor(best.length / 4), 64, 16, 8, 4, 2, 1]),
+    ].filter((size) => size >= 1);
+    for (const size of sizes) {
       for (let i = best.length - size; i >= 0; i--) {
         if (tryCandidate([...best.slice(0, i), ...best.slice(i + size)])) improved = true;
       }
