@@ -180,6 +180,8 @@ export class Vcpu extends Runner implements InterruptSink {
   private inResume = false;
   /** The op of the last visible effect issued, whose cost is charged when its result arrives. */
   private lastOp = 0;
+  private injectRatio = 0;
+  private injectVector = 0;
 
   constructor(
     readonly sim: Simulation,
@@ -295,6 +297,25 @@ export class Vcpu extends Runner implements InterruptSink {
     this.notify();
   }
 
+  /**
+   * Fault: after each visible effect, with probability `ratio` (a choice), `vector` becomes pending,
+   * as if an interrupt arrived at exactly that point. Every interrupt ends in the kernel's epilogue,
+   * so this puts a preemption point at any step — the search's way to reach windows a few
+   * instructions wide that timing alone almost never hits. 0 turns it off.
+   */
+  setInterruptInjection(ratio: number, vector: number): void {
+    if (!(ratio >= 0 && ratio <= 1))
+      throw new RangeError(`interrupt injection ratio must be in [0, 1], got ${ratio}`);
+    checkVector(vector);
+    this.injectRatio = ratio;
+    this.injectVector = vector;
+  }
+
+  private maybeInject(): void {
+    if (this.injectRatio === 0 || !this.interruptFlag) return;
+    if (this.sim.choice.chance(this.injectRatio, "irq.inject")) this.raiseVector(this.injectVector);
+  }
+
   /** EOI: the highest in-service vector is done. Answers it, or -1 when none was in service. */
   endOfInterrupt(): number {
     const vector = this.isr.highest();
@@ -366,6 +387,7 @@ export class Vcpu extends Runner implements InterruptSink {
       if (awaiting === Awaiting.Effect) {
         top.resumeValue = result;
         top.owedNs += this.opCostNs[this.lastOp]!;
+        this.maybeInject();
       } else if (this.cost.haltWakeNs > 0) {
         // The wake-up latency comes before the interrupt's handler runs.
         top.owedNs += this.cost.haltWakeNs;

@@ -2,7 +2,7 @@
 // limits and faults, each workload's program, and the checks the scenario enabled.
 
 import { type ApicOptions, buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
-import { isKernelVariant, Kernel } from "../kernel/index.js";
+import { isKernelVariant, Kernel, WAKEUP_IPI_VECTOR } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
 import { findProgram } from "./registry.js";
 import type { Scenario } from "./schema.js";
@@ -131,6 +131,11 @@ function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
     cost: costOverrides(m.cost),
     apic,
   });
+  for (const fault of scenario.faults) {
+    if (fault.kind !== "interrupt-injection") continue;
+    // An injected wakeup IPI: its handler only EOIs, its epilogue tries to reschedule.
+    for (const cpu of machine.cpus) cpu.setInterruptInjection(fault.probability, WAKEUP_IPI_VECTOR);
+  }
   return new Kernel(sim, machine, {
     variants: scenario.kernel.variants.filter(isKernelVariant),
     // With a duration the run lasts that long; without one it ends when the kernel's workload does.

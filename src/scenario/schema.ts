@@ -131,6 +131,12 @@ const fault = z.discriminatedUnion("kind", [
       .min(0)
       .max(2 ** 40),
   }),
+  z.strictObject({
+    kind: z.literal("interrupt-injection").meta({
+      description: "after each step, with `probability`, an interrupt arrives (a preemption point)",
+    }),
+    probability: z.number().min(0).max(1),
+  }),
 ]);
 
 const explore = z

@@ -140,3 +140,28 @@ workloads:
     ).toThrow(/d\.yaml:4:7: machine\.devices: the virtio-blk device model exists/);
   });
 });
+
+describe("historical bugs through interrupt injection", () => {
+  const churn = (variants: string) => `name: t
+machine: { cpus: 2 }
+duration: 2ms
+kernel: { variants: ${variants} }
+faults: [{ kind: interrupt-injection, probability: 0.02 }]
+workloads:
+  - { program: thread-churn, threads: 1, pin: [0], params: { iterations: 30, work: 5us, child_cpu: 1 } }
+checks: [churn-complete]`;
+
+  it("the correct exit path survives an interrupt after any step; cf4c46c4's does not", () => {
+    let hung = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const ok = buildScenario(parseScenario(churn("[]"), "ok.yaml"), { seed }).run();
+      expect(ok.outcome).toBe("ok");
+      const bug = buildScenario(parseScenario(churn("[cf4c46c4-join-hang]"), "bug.yaml"), { seed }).run();
+      if (bug.outcome === "violation") {
+        expect(bug.failure?.check).toBe("churn-complete");
+        hung++;
+      }
+    }
+    expect(hung).toBeGreaterThan(0);
+  });
+});
