@@ -735,13 +735,19 @@ export class Kernel implements WaitPort {
     }
   }
 
+  /** A thread's CPU time including its current stretch if it is running (OSv's thread_clock, §2.15). */
+  cpuTimeNs(thread: KThread): number {
+    const running = thread.cpu.current === thread;
+    return thread.stats.totalCpuNs + (running ? this.sim.now - thread.cpu.runningSinceNs : 0);
+  }
+
   /** The rows of OSv's /os/threads (REST API, §9.3) for reports. */
   threadTable(): ThreadRow[] {
     return this.threads.map((t) => ({
       id: t.id,
       name: t.name,
       cpu: t.cpu.index,
-      cpu_ms: Math.round(t.stats.totalCpuNs / 1000) / 1000,
+      cpu_ms: Math.round(this.cpuTimeNs(t) / 1000) / 1000,
       switches: t.stats.switches,
       migrations: t.stats.migrations,
       preemptions: t.stats.preemptions,

@@ -52,10 +52,17 @@ registerProgram({
       .meta({ description: "allowed relative error of fair-share" }),
     slice_min: durationType().optional().meta({ description: "timeslice check: lowest mean slice" }),
     slice_max: durationType().optional().meta({ description: "timeslice check: highest mean slice" }),
+    min_share: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .meta({ description: "cpu-share check: least CPU time per hog as a fraction of the run" }),
   }),
   checks: [
     { name: "fair-share", description: "co-located hogs get CPU in proportion to 1/priority" },
     { name: "timeslice", description: "mean slice between switches lies in [slice_min, slice_max]" },
+    { name: "cpu-share", description: "every hog got at least min_share of the run's virtual time" },
   ],
   build(context) {
     const { params } = context;
@@ -82,6 +89,16 @@ registerProgram({
     return {
       endChecks: {
         "fair-share": () => fairShare(kernel, params.fair_tolerance),
+        "cpu-share": () => {
+          const runNs = context.sim.now;
+          for (const t of mine) {
+            const cpuNs = kernel.cpuTimeNs(t);
+            if (cpuNs < params.min_share * runNs) {
+              return `${t.name} got ${formatDuration(cpuNs)} of CPU in ${formatDuration(runNs)} (< ${params.min_share * 100}%)`;
+            }
+          }
+          return null;
+        },
         timeslice: () => {
           const mean = meanSliceNs();
           if (params.slice_min !== undefined && mean < params.slice_min)
