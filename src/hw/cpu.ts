@@ -5,6 +5,7 @@
 // except the atomic sti;hlt, and each interrupt frame lives on the interrupted context's stack.
 
 import {
+  type Cell,
   compute,
   type Effect,
   extension,
@@ -180,6 +181,9 @@ export class Vcpu extends Runner implements InterruptSink {
   private inResume = false;
   /** The op of the last visible effect issued, whose cost is charged when its result arrives. */
   private lastOp = 0;
+  /** The cell of the last visible effect and who had written it before, for the cache model. */
+  private lastCell: Cell | null = null;
+  private lastCellWriter = -1;
   private injectRatio = 0;
   private injectVector = 0;
 
@@ -311,6 +315,14 @@ export class Vcpu extends Runner implements InterruptSink {
     this.injectVector = vector;
   }
 
+  /** A cache-line transfer when the last effect touched a cell another CPU wrote last. */
+  private transferCost(): number {
+    const cost = this.cost.cacheTransferNs;
+    if (cost === 0 || this.lastCell === null) return 0;
+    const writer = this.lastCellWriter;
+    return writer >= 0 && writer !== this.memoryAgent ? cost : 0;
+  }
+
   private maybeInject(): void {
     if (this.injectRatio === 0 || !this.interruptFlag) return;
     if (this.sim.choice.chance(this.injectRatio, "irq.inject")) this.raiseVector(this.injectVector);
@@ -386,7 +398,7 @@ export class Vcpu extends Runner implements InterruptSink {
       const top = frames[frames.length - 1]!;
       if (awaiting === Awaiting.Effect) {
         top.resumeValue = result;
-        top.owedNs += this.opCostNs[this.lastOp]!;
+        top.owedNs += this.opCostNs[this.lastOp]! + this.transferCost();
         this.maybeInject();
       } else if (this.cost.haltWakeNs > 0) {
         // The wake-up latency comes before the interrupt's handler runs.
@@ -449,6 +461,8 @@ export class Vcpu extends Runner implements InterruptSink {
 
   private issue(effect: Effect): Effect {
     this.lastOp = effect.op;
+    this.lastCell = effect.cell;
+    this.lastCellWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
     this.awaiting = Awaiting.Effect;
     this.stats.steps++;
     return effect;

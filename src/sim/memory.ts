@@ -4,6 +4,8 @@
 // (per-CPU store buffers whose drain is a choice) can replace the sequentially consistent one here.
 
 export class Cell {
+  /** The agent (CPU) that last wrote the cell, -1 before any write: a cache model charges transfers. */
+  lastWriter = -1;
   constructor(
     readonly id: number,
     readonly name: string,
@@ -63,22 +65,26 @@ export class Memory implements MemoryModel {
   load(_agent: number, cell: Cell): number {
     return cell.value;
   }
-  store(_agent: number, cell: Cell, value: number): void {
+  store(agent: number, cell: Cell, value: number): void {
     cell.value = checkWord(cell, value);
+    cell.lastWriter = agent;
   }
-  compareAndSwap(_agent: number, cell: Cell, expected: number, desired: number): number {
+  compareAndSwap(agent: number, cell: Cell, expected: number, desired: number): number {
     const old = cell.value;
     if (old === expected) cell.value = checkWord(cell, desired);
+    cell.lastWriter = agent; // a locked operation takes the line exclusively, success or not
     return old;
   }
-  fetchAdd(_agent: number, cell: Cell, delta: number): number {
+  fetchAdd(agent: number, cell: Cell, delta: number): number {
     const old = cell.value;
     cell.value = checkWord(cell, old + delta);
+    cell.lastWriter = agent;
     return old;
   }
-  exchange(_agent: number, cell: Cell, value: number): number {
+  exchange(agent: number, cell: Cell, value: number): number {
     const old = cell.value;
     cell.value = checkWord(cell, value);
+    cell.lastWriter = agent;
     return old;
   }
   fence(_agent: number): void {}

@@ -165,3 +165,19 @@ checks: [churn-complete]`;
     expect(hung).toBeGreaterThan(0);
   });
 });
+
+describe("cost model calibration", () => {
+  it("ping-pong costs within 20% of OSv's misc-ctxsw (≈330 ns colocated, ≈580 ns apart)", () => {
+    const { metrics } = run(`name: t
+machine: { cpus: 3 }
+workloads:
+  - { program: ping-pong, threads: 2, pin: [0, 0], params: { rounds: 500 } }
+  - { program: ping-pong, threads: 2, pin: [1, 2], params: { rounds: 500 } }`);
+    const colocated = metrics["w0.ns_per_handoff"]!;
+    const apart = metrics["w1.ns_per_handoff"]!;
+    expect(colocated).toBeGreaterThan(330 * 0.8);
+    expect(colocated).toBeLessThan(330 * 1.2);
+    expect(apart).toBeGreaterThan(580 * 0.8);
+    expect(apart).toBeLessThan(580 * 1.2);
+  });
+});
