@@ -8,24 +8,12 @@ import { join } from "node:path";
 import { runHold, runStep } from "./engine.js";
 import { measureIpiPerSec } from "./hw-cpu.js";
 import { measureVirtioRoundTrips } from "./hw-virtio.js";
+import { medianRate } from "./measure.js";
 import { ctxswSwitchesPerWallSec, hogsWallSecPerVirtualSec } from "./sched.js";
 import { printSyncBench } from "./sync.js";
 import { timedRun, traceSize } from "./trace.js";
 
 type Suite = () => void;
-
-/** Runs `run` (which answers how many units it did) `warmups` times, then answers the median rate of `trials` runs. */
-function medianRate(run: (trial: number) => number, trials = 5, warmups = 2): number {
-  for (let i = 0; i < warmups; i++) run(-1 - i);
-  const rates: number[] = [];
-  for (let trial = 0; trial < trials; trial++) {
-    const start = process.hrtime.bigint();
-    const units = run(trial);
-    rates.push(units / (Number(process.hrtime.bigint() - start) / 1e9));
-  }
-  rates.sort((a, b) => a - b);
-  return Math.round(rates[Math.floor(trials / 2)]!);
-}
 
 function ensure(result: { outcome: string; reason: string }, expected: string): void {
   if (result.outcome !== expected) throw new Error(`benchmark run ended ${result.outcome}: ${result.reason}`);

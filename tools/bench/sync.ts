@@ -4,6 +4,7 @@
 
 import { LockfreeMutex, type MutexStats, ProcessWaitPort } from "../../src/kernel/index.js";
 import { type Guest, type RunResult, Simulation } from "../../src/sim/index.js";
+import { medianRate } from "./measure.js";
 
 export interface MutexBenchRun {
   result: RunResult;
@@ -31,19 +32,6 @@ export function runMutexPairs(threads: number, pairs: number, seed: number): Mut
   const result = sim.run();
   if (result.outcome !== "ok") throw new Error(`mutex bench run ended ${result.outcome}: ${result.reason}`);
   return { result, stats: mutex.stats };
-}
-
-/** Median of `trials` rates (units per wall second) after `warmups` unmeasured runs. */
-function medianRate(run: (trial: number) => number, trials: number, warmups: number): number {
-  for (let i = 0; i < warmups; i++) run(-1 - i);
-  const rates: number[] = [];
-  for (let trial = 0; trial < trials; trial++) {
-    const start = process.hrtime.bigint();
-    const units = run(trial);
-    rates.push(units / (Number(process.hrtime.bigint() - start) / 1e9));
-  }
-  rates.sort((a, b) => a - b);
-  return Math.round(rates[Math.floor(trials / 2)]!);
 }
 
 /** sync.mutex.uncontended_pairs_per_wall_sec: one thread, lock+unlock pairs per wall second. */
