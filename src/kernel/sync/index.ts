@@ -1,5 +1,6 @@
 // Synchronization primitives (osv-internals.md §3), written against WaitPort.
 
+export { Condvar } from "./condvar.js";
 export {
   LockfreeMutex,
   MAX_HANDOFF_ROUNDS,

@@ -2,7 +2,7 @@
 // Method: build scenarios from YAML text and read the threads' statistics after the run.
 import { describe, expect, it } from "vitest";
 import { buildMachine } from "../../../../src/hw/index.js";
-import { Kernel } from "../../../../src/kernel/index.js";
+import { Condvar, Kernel, LockfreeMutex } from "../../../../src/kernel/index.js";
 import { buildScenario, parseScenario } from "../../../../src/scenario/index.js";
 import { type Guest, Simulation } from "../../../../src/sim/index.js";
 
@@ -179,5 +179,53 @@ workloads:
     expect(colocated).toBeLessThan(330 * 1.2);
     expect(apart).toBeGreaterThan(580 * 0.8);
     expect(apart).toBeLessThan(580 * 1.2);
+  });
+});
+
+describe("condvar on OSv threads", () => {
+  it("a bounded producer/consumer over the scheduler's wait/wake completes in order", () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const sim = new Simulation({ seed, computeJitter: { probability: 0.3, maxNs: 500 } });
+      const kernel = new Kernel(sim, buildMachine(sim, { cpus: 2 }), { stopWhenDone: true });
+      const mutex = new LockfreeMutex(sim, kernel, "m");
+      const notEmpty = new Condvar(sim, kernel, "not_empty");
+      const notFull = new Condvar(sim, kernel, "not_full");
+      const buffer: number[] = [];
+      const received: number[] = [];
+      kernel.spawn(
+        "producer",
+        function* (api): Guest<void> {
+          for (let i = 0; i < 20; i++) {
+            yield* api.compute(300);
+            yield* mutex.lock();
+            while (buffer.length >= 2) yield* notFull.wait(mutex);
+            buffer.push(i);
+            yield* notEmpty.wakeOne();
+            yield* mutex.unlock();
+          }
+        },
+        { cpu: 0, pinned: true },
+      );
+      kernel.spawn(
+        "consumer",
+        function* (api): Guest<void> {
+          for (let n = 0; n < 20; n++) {
+            yield* mutex.lock();
+            while (buffer.length === 0) yield* notEmpty.wait(mutex);
+            received.push(buffer.shift()!);
+            yield* notFull.wakeOne();
+            yield* mutex.unlock();
+            yield* api.compute(200);
+          }
+        },
+        { cpu: 1, pinned: true },
+      );
+      kernel.start();
+      const result = sim.run({ untilNs: 50_000_000 });
+      expect(result.failure).toBeNull();
+      expect(result.reason).toBe("all workload threads finished");
+      expect(received).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(notEmpty.stats.waits).toBe(notEmpty.stats.wakesDelivered);
+    }
   });
 });
