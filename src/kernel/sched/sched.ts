@@ -1,12 +1,13 @@
-// OSv's scheduler running as guest code on simulated vCPUs (osv-internals.md §2.3-§2.8, §2.12-§2.14;
+// OSv's scheduler running as guest code on simulated vCPUs (osv-internals.md §2.3-§2.9, §2.12-§2.14;
 // core/sched.cc). Cross-CPU interactions are effects on shared cells — the status compare-and-swap of
 // wake(), the incoming-wakeup mask, idle_poll, the runqueue size a waker peeks at — and wakeup IPIs
 // go through the APIC, so their interleavings are explored, not decided by the simulator. CPU-local
 // state (runqueue, normalizer, timers, running_since) is plain data, as in OSv where only the owning
 // CPU touches it with interrupts off. Deliberate simplifications, for now: uptime is the host's
 // virtual time (not a kvmclock read); the idle thread polls `idlePolls` times (OSv: 10,000) before
-// halting; the incoming wakeup queues are one effect per push and per drain; no load balancer, pin,
-// real-time priorities or reaper yet.
+// halting; the incoming wakeup queues are one effect per push and per drain; the load balancer moves
+// a thread's runtime but not its armed timers (suspend/resume_timers); no pin API, real-time
+// priorities, detach or reaper yet; the status table gains queued -> waking, which the balancer does.
 
 import {
   CpuContext,
