@@ -1,8 +1,10 @@
 // Clocks as OSv on KVM sees them (osv-internals.md §7.2): a per-CPU TSC, KVM's per-CPU
 // pvclock_vcpu_time_info record and wall-clock record in guest memory, the host's two-step record
 // updates, and the guest read protocol (seqlock retry, exact (delta << shift) * mul >> 32 scaling,
-// the global CAS "last" when TSC_STABLE is not valid). Simplified: the host's records come from one
-// reference clock ("master", KVM's master-clock mode) or each CPU's own TSC ("per_cpu"); no HPET.
+// the global CAS "last" when TSC_STABLE is not valid). A CPU's record is written only once the guest
+// registers it (the SYSTEM_TIME MSR write OSv's kvmclock::init_on_cpu does on each CPU, §7.2, §9.1);
+// until then it reads as zeros. Simplified: the host's records come from one reference clock
+// ("master", KVM's master-clock mode) or each CPU's own TSC ("per_cpu"); no HPET.
 
 import {
   type Cell,
@@ -153,6 +155,12 @@ export interface KvmClockOptions {
   systemTimeAtStartNs: number;
   /** Wall-clock time (whole seconds since the epoch) at kvmclock system_time 0. */
   wallClockAtZeroSec: number;
+  /**
+   * Whether every CPU's record is registered when the machine is built (a machine without a guest
+   * kernel), or only when the guest writes the SYSTEM_TIME MSR on that CPU (`register`), as OSv
+   * does from each CPU's bring-up; an unregistered record is all zeros.
+   */
+  registerAtBuild: boolean;
 }
 
 export const DEFAULT_KVMCLOCK_OPTIONS: Readonly<KvmClockOptions> = Object.freeze({
@@ -166,6 +174,7 @@ export const DEFAULT_KVMCLOCK_OPTIONS: Readonly<KvmClockOptions> = Object.freeze
   updateWriteNs: 100,
   systemTimeAtStartNs: 1_000_000_000,
   wallClockAtZeroSec: 1_767_225_600,
+  registerAtBuild: true,
 });
 
 export function resolveKvmClockOptions(overrides: Partial<KvmClockOptions> = {}): Readonly<KvmClockOptions> {
@@ -188,6 +197,8 @@ export function resolveKvmClockOptions(overrides: Partial<KvmClockOptions> = {})
     throw new RangeError("kvmclock updatePeriodNs must exceed updateWriteNs");
   if (o.hostClockMode !== "master" && o.hostClockMode !== "per_cpu")
     throw new RangeError(`kvmclock hostClockMode '${o.hostClockMode as string}'`);
+  if (typeof o.registerAtBuild !== "boolean")
+    throw new RangeError(`kvmclock registerAtBuild must be a boolean: ${String(o.registerAtBuild)}`);
   return Object.freeze(o);
 }
 
@@ -196,12 +207,22 @@ export interface KvmClockStats {
   withheldStable: number;
   steps: number;
   wallClockWrites: number;
+  /** SYSTEM_TIME MSR writes (registrations) by the guest. */
+  registrations: number;
 }
 
 /** KVM's side of kvmclock: owns the records' contents and rewrites them at host updates. */
 export class KvmClock {
   readonly scale: PvclockScale;
-  readonly stats: KvmClockStats = { updates: 0, withheldStable: 0, steps: 0, wallClockWrites: 0 };
+  readonly stats: KvmClockStats = {
+    updates: 0,
+    withheldStable: 0,
+    steps: 0,
+    wallClockWrites: 0,
+    registrations: 0,
+  };
+  /** Whether each CPU's record has been registered (and so is written by the host). */
+  private readonly registeredCpus: boolean[];
   /** Accumulated clock steps (faults) added to the host clock. */
   private stepNs = 0;
   private readonly reference: Tsc;
@@ -227,11 +248,33 @@ export class KvmClock {
     this.reference = new Tsc(tscs[0]!.hz);
     // arg = cpu · 2 + phase (0: version odd and fields, 1: version even).
     this.handler = { kind, id: 0, fire: (arg) => this.updatePhase(arg >> 1, arg & 1) };
-    for (let cpu = 0; cpu < tscs.length; cpu++) this.writeFields(cpu, sim.now);
+    this.registeredCpus = tscs.map(() => false);
     this.writeWallClock();
-    if (options.updatePeriodNs > 0) {
-      for (let cpu = 0; cpu < tscs.length; cpu++) this.scheduleUpdate(cpu, sim.now + options.updatePeriodNs);
-    }
+    if (options.registerAtBuild) for (let cpu = 0; cpu < tscs.length; cpu++) this.register(cpu);
+  }
+
+  /**
+   * The host's answer to the guest writing `cpu`'s SYSTEM_TIME MSR (enable bit set): the record is
+   * written at once (the vCPU is in the exit meanwhile, so the guest never sees it half-written) and,
+   * with a period, kept updated from then on. A second registration rewrites the record.
+   */
+  register(cpu: number): void {
+    if (!(Number.isInteger(cpu) && cpu >= 0 && cpu < this.tscs.length)) throw new RangeError(`cpu ${cpu}`);
+    const addr = this.recordAddrs[cpu]!;
+    const version = this.memory.read(addr + PVCLOCK.version, 4);
+    this.writeFields(cpu, this.sim.now);
+    // Mid-update (odd), the update's pending second write makes the version even again.
+    if (version % 2 === 0) this.memory.write(addr + PVCLOCK.version, 4, (version + 2) >>> 0);
+    this.stats.registrations++;
+    const first = !this.registeredCpus[cpu];
+    this.registeredCpus[cpu] = true;
+    if (first && this.options.updatePeriodNs > 0)
+      this.scheduleUpdate(cpu, this.sim.now + this.options.updatePeriodNs);
+  }
+
+  /** Whether `cpu`'s record has been registered. */
+  isRegistered(cpu: number): boolean {
+    return this.registeredCpus[cpu] === true;
   }
 
   /** The host's kvmclock (ns) at virtual time `nowNs`. */

@@ -2,9 +2,9 @@
 // limits and faults, each workload's program, and the checks the scenario enabled.
 
 import { type ApicOptions, buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
-import { isKernelVariant, Kernel, WAKEUP_IPI_VECTOR } from "../kernel/index.js";
+import { CLOCK_MONOTONIC_CHECK, isKernelVariant, Kernel, WAKEUP_IPI_VECTOR } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
-import { findProgram } from "./registry.js";
+import { checksOf, findProgram } from "./registry.js";
 import type { Scenario } from "./schema.js";
 
 /** A scenario run is cut off after this many events unless its limits say otherwise. */
@@ -32,7 +32,7 @@ export function checkNames(scenario: Scenario): Set<string> {
   if (scenario.checks.length > 0)
     return new Set(scenario.checks.map((c) => (typeof c === "string" ? c : c.name)));
   const all = new Set<string>();
-  for (const w of scenario.workloads) for (const c of findProgram(w.program)!.checks) all.add(c.name);
+  for (const w of scenario.workloads) for (const c of checksOf(findProgram(w.program)!)) all.add(c.name);
   return all;
 }
 
@@ -53,7 +53,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   const enabled = checkNames(scenario);
   let kernel: Kernel | null = null;
   const osv = (): Kernel => {
-    kernel ??= bootKernel(sim, scenario);
+    kernel ??= bootKernel(sim, scenario, enabled);
     return kernel;
   };
   const metricSources: [number, () => Record<string, number>][] = [];
@@ -81,6 +81,8 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     }
   });
   const booted = kernel as Kernel | null;
+  // The kernel's own checks are invariants asserted during the run: they held if it got this far.
+  if (booted !== null && enabled.has(CLOCK_MONOTONIC_CHECK)) sim.addCheck(CLOCK_MONOTONIC_CHECK, () => null);
   booted?.start();
   const untilNs = scenario.duration;
   return {
@@ -108,10 +110,11 @@ export function costOverrides(cost: Record<string, number | undefined>): Partial
   return out as Partial<CostModel>;
 }
 
-function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
+function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<string>): Kernel {
   const m = scenario.machine;
   const apic: Partial<ApicOptions> = {};
   let skewCyclesMax = 0;
+  let apBringupNs: { min: number; max: number } | null = null;
   for (const fault of scenario.faults) {
     if (fault.kind === "ipi-latency") {
       apic.ipiLatencyNsMin = fault.min;
@@ -120,6 +123,8 @@ function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
       apic.spuriousRatio = fault.probability;
     } else if (fault.kind === "tsc-skew") {
       skewCyclesMax = fault.max_cycles;
+    } else if (fault.kind === "ap-bringup") {
+      apBringupNs = { min: fault.min, max: fault.max };
     }
   }
   const machine = buildMachine(sim, {
@@ -127,7 +132,8 @@ function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
     // Guest memory holds only what the models place there (rings, pvclock pages); 64 MiB is plenty.
     memoryBytes: Math.min(m.memory, 64 * 1024 * 1024),
     tsc: { hz: m.clock.tsc_hz, skewCyclesMax },
-    kvmclock: { tscStableFlag: m.clock.tsc_stable },
+    // Each CPU's pvclock record stays zero until that CPU's bring-up registers it (§9.1).
+    kvmclock: { tscStableFlag: m.clock.tsc_stable, registerAtBuild: false },
     cost: costOverrides(m.cost),
     apic,
   });
@@ -140,5 +146,7 @@ function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
     variants: scenario.kernel.variants.filter(isKernelVariant),
     // With a duration the run lasts that long; without one it ends when the kernel's workload does.
     stopWhenDone: scenario.duration === undefined,
+    checkClockMonotonic: enabled.has(CLOCK_MONOTONIC_CHECK),
+    apBringupNs,
   });
 }

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { isKernelVariant, KERNEL_VARIANTS } from "../kernel/index.js";
-import { findProgram } from "./registry.js";
+import { checksOf, findProgram } from "./registry.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
 export interface ScenarioProblem {
@@ -168,7 +168,7 @@ function semanticProblems(scenario: Scenario): { path: PropertyKey[]; message: s
   const provided = new Set<string>();
   scenario.workloads.forEach((w, i) => {
     const program = findProgram(w.program)!;
-    for (const check of program.checks) provided.add(check.name);
+    for (const check of checksOf(program)) provided.add(check.name);
     if (program.name === "peterson" && w.threads !== 2) {
       problems.push({
         path: ["workloads", i, "threads"],
@@ -199,8 +199,8 @@ function semanticProblems(scenario: Scenario): { path: PropertyKey[]; message: s
     });
   });
   scenario.faults.forEach((fault, i) => {
-    if (fault.kind === "ipi-latency" && fault.min > fault.max) {
-      problems.push({ path: ["faults", i, "min"], message: "ipi-latency: min is larger than max" });
+    if ((fault.kind === "ipi-latency" || fault.kind === "ap-bringup") && fault.min > fault.max) {
+      problems.push({ path: ["faults", i, "min"], message: `${fault.kind}: min is larger than max` });
     }
   });
   scenario.kernel.variants.forEach((variant, i) => {

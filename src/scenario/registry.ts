@@ -37,7 +37,26 @@ export interface Program<P = unknown> {
   params: z.ZodType<P>;
   /** Names of the checks this program can provide; the first ones are enabled by default. */
   checks: readonly { name: string; description: string }[];
+  /** Its threads run on the OSv kernel model, so a scenario may also name the KERNEL_CHECKS. */
+  runsOnKernel?: boolean;
   build(context: ProgramContext<P>): WorkloadInstance;
+}
+
+/**
+ * Checks the OSv kernel model itself provides to any scenario with a kernel program (asserted during
+ * the run; enabled like a program's checks).
+ */
+export const KERNEL_CHECKS: readonly { name: string; description: string }[] = [
+  {
+    name: "clock-monotonic",
+    description:
+      "every uptime read on a CPU is >= that CPU's previous read (and >= 0); the timer_set abort on a clock that went backwards is reported under this name whether enabled or not",
+  },
+];
+
+/** The checks a scenario may name for `program`: its own, and the kernel's if it runs on the kernel. */
+export function checksOf(program: Program<unknown>): readonly { name: string; description: string }[] {
+  return program.runsOnKernel === true ? [...program.checks, ...KERNEL_CHECKS] : program.checks;
 }
 
 const programs = new Map<string, Program<unknown>>();

@@ -132,6 +132,14 @@ const fault = z.discriminatedUnion("kind", [
       .max(2 ** 40),
   }),
   z.strictObject({
+    kind: z.literal("ap-bringup").meta({
+      description:
+        "each application processor starts a time chosen in [min, max] after boot (INIT/SIPI to first instruction); its clock is set up only then",
+    }),
+    min: durationType(),
+    max: durationType(),
+  }),
+  z.strictObject({
     kind: z.literal("interrupt-injection").meta({
       description: "after each step, with `probability`, an interrupt arrives (a preemption point)",
     }),

@@ -1,5 +1,6 @@
-// The scheduler model's surface (the rest of the scheduler lands with the scheduler issue).
+// The scheduler model's surface: runtime arithmetic, runqueue, status table, timers, the clock, the kernel.
 
+export { CLOCK_MONOTONIC_CHECK, KernelClock, type KernelClockOptions } from "./clock.js";
 export { type Queueable, Runqueue, runsBefore } from "./runqueue.js";
 export {
   C_INITIAL,
@@ -40,4 +41,12 @@ export {
   ThreadStatus,
   type ThreadStatusValue,
 } from "./status.js";
-export { Timer, type TimerClient, TimerList, TimerState } from "./timers.js";
+export {
+  leadingZeros63,
+  MAX_TIMESTAMP_NS,
+  TIMER_SET_BUCKETS,
+  TIMER_SET_PAST_BUCKET,
+  TimerSet,
+  type TimerSetEntry,
+} from "./timer-set.js";
+export { Timer, type TimerClient, TimerList, type TimerListHooks, TimerState } from "./timers.js";

@@ -3,8 +3,13 @@
 // wake(), the incoming-wakeup mask, idle_poll, the runqueue size a waker peeks at — and wakeup IPIs
 // go through the APIC, so their interleavings are explored, not decided by the simulator. CPU-local
 // state (runqueue, normalizer, timers, running_since) is plain data, as in OSv where only the owning
-// CPU touches it with interrupts off. Deliberate simplifications, for now: uptime is the host's
-// virtual time (not a kvmclock read); the idle thread polls `idlePolls` times (OSv: 10,000) before
+// CPU touches it with interrupts off. Time is OSv's uptime, read through kvmclock on the current CPU
+// (clock.ts) wherever OSv calls osv::clock::uptime::now(): reschedule's interval and preemption
+// deadline (runtime accounting included, as in OSv, which treats an interval <= 0 as a context-switch
+// penalty), the timer list, sleep deadlines and the API's clock. Boot follows §9.1 as far as the
+// clock needs: each CPU's balancer thread runs first and fires the CPU notifiers (under OSv's global
+// notifier mutex), which set up that CPU's clock; application processors may come up staggered
+// (`apBringupNs`). Deliberate simplifications, for now: the idle thread polls `idlePolls` times (OSv: 10,000) before
 // halting; the incoming wakeup queues are one effect per push and per drain; the load balancer moves
 // a thread's runtime but not its armed timers (suspend/resume_timers); no pin API, real-time
 // priorities, detach or reaper yet; the status table gains queued -> waking, which the balancer does.
@@ -32,7 +37,9 @@ import {
   store,
 } from "../../sim/index.js";
 import type { KernelThread, WaitPort } from "../port/index.js";
+import { LockfreeMutex } from "../sync/mutex.js";
 import type { KernelVariant } from "../variants.js";
+import { CLOCK_MONOTONIC_CHECK, KernelClock } from "./clock.js";
 import { Runqueue } from "./runqueue.js";
 import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, ThreadRuntime } from "./runtime.js";
 import { checkTransition, THREAD_STATUS_NAMES, ThreadStatus } from "./status.js";
@@ -57,6 +64,18 @@ export interface KernelOptions {
   idlePollNs: number;
   /** Limit on threads. */
   maxThreads: number;
+  /**
+   * CPU time of reschedule_from_interrupt's own work, charged as compute on every entry. With the
+   * hardware cost model it is calibrated against OSv's misc-ctxsw (hw/cost.ts).
+   */
+  rescheduleNs: number;
+  /** The clock-monotonic observer (every uptime read on a CPU >= its previous read). */
+  checkClockMonotonic: boolean;
+  /**
+   * When each application processor starts after boot, chosen in [min, max] per AP (the host's
+   * INIT/SIPI to first instruction, §9.1); null: every CPU starts at once.
+   */
+  apBringupNs: { min: number; max: number } | null;
 }
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
@@ -65,6 +84,9 @@ export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   idlePolls: 20,
   idlePollNs: 50,
   maxThreads: 4096,
+  rescheduleNs: 100,
+  checkClockMonotonic: true,
+  apBringupNs: null,
 });
 
 export type ThreadBody = (api: ThreadApi, self: KThread) => Guest<unknown>;
@@ -132,8 +154,9 @@ export class KThread implements KernelThread, TimerClient {
     return this.runtime.priority === PRIORITY_IDLE;
   }
 
-  timerFired(): void {
-    this.kernel.pendingTimerWakes.push(this);
+  /** thread::timer_fired: wake_with_irq_disabled. */
+  timerFired(): Guest<void> {
+    return this.kernel.wake(this);
   }
 }
 
@@ -169,15 +192,22 @@ export class SchedCpu implements TimerClient {
     this.idlePoll = memory.cell(`cpu${index}.idle_poll`);
     this.runqueueSize = memory.cell(`cpu${index}.runqueue.size`);
     const apic = kernel.machine.apics[index]!;
-    this.timers = new TimerList(
-      (ns) => apic.writeInitialCount(ns),
-      () => kernel.sim.now,
-    );
+    this.timers = new TimerList({
+      uptime: () => kernel.clock.uptime(index),
+      program: (ns) => apic.writeInitialCount(ns),
+      clockBackwards: (now, last) =>
+        kernel.sim.fail(
+          CLOCK_MONOTONIC_CHECK,
+          `cpu${index}: timer_set::expire(${now}) with last ${last}: the clock went backwards (OSv aborts)`,
+        ),
+    });
     this.preemptionTimer = kernel.newTimer(this, `cpu${index}.preemption_timer`);
   }
 
   /** The preemption timer's fire does nothing: the interrupt epilogue reschedules. */
-  timerFired(): void {}
+  timerFired(): undefined {
+    return undefined;
+  }
 
   syncRunqueueSize(): void {
     this.runqueueSize.value = this.runqueue.size;
@@ -187,7 +217,8 @@ export class SchedCpu implements TimerClient {
 /** The guest API workloads are written against (a small POSIX-like surface). */
 export interface ThreadApi {
   readonly port: WaitPort;
-  now(): number;
+  /** osv::clock::uptime::now() on the calling thread's CPU. */
+  now(): Guest<number>;
   self(): KThread;
   compute(ns: number): Guest<void>;
   sleep(ns: number): Guest<void>;
@@ -202,8 +233,9 @@ export class Kernel implements WaitPort {
   readonly cpus: SchedCpu[];
   readonly threads: KThread[] = [];
   readonly options: Readonly<KernelOptions>;
-  /** Threads whose sleep timer fired in the current timer interrupt, to wake from guest code. */
-  pendingTimerWakes: KThread[] = [];
+  readonly clock: KernelClock;
+  /** cpu::notifier::_mtx: the global mutex CPU notifiers (the clock's setup_cpu) run under. */
+  readonly notifierMutex: LockfreeMutex;
   private timerIds = 0;
   /** Workload threads not yet terminated; when it drops to 0 the run ends. */
   private liveWorkloadThreads = 0;
@@ -218,6 +250,17 @@ export class Kernel implements WaitPort {
     // The wakeup mask is one cell of safe-integer bits (OSv: 64 bits, max_cpus = 64).
     if (machine.cpus.length > 31)
       throw new RangeError(`the scheduler model supports up to 31 CPUs, got ${machine.cpus.length}`);
+    const bringup = this.options.apBringupNs;
+    if (
+      bringup !== null &&
+      !(Number.isSafeInteger(bringup.min) && bringup.min >= 0 && bringup.min <= bringup.max)
+    )
+      throw new RangeError(`apBringupNs needs whole ns with 0 <= min <= max, got ${JSON.stringify(bringup)}`);
+    this.clock = new KernelClock(sim, machine, {
+      publishFromFirstCpu: this.has("869-clock-backwards-smp-boot"),
+      checkMonotonic: this.options.checkClockMonotonic,
+    });
+    this.notifierMutex = new LockfreeMutex(sim, this, "cpu::notifier::_mtx");
     this.cpus = machine.cpus.map((vcpu, i) => new SchedCpu(this, i, vcpu, machine.cpus.length));
     this.api = this.makeApi();
     for (const cpu of this.cpus) this.bootCpu(cpu);
@@ -254,15 +297,19 @@ export class Kernel implements WaitPort {
     return thread;
   }
 
-  /** Creates and starts a thread from outside the simulation (boot-time workloads). */
-  spawn(name: string, body: ThreadBody, attr: ThreadAttr = {}): KThread {
+  /**
+   * Creates and starts a thread from outside the simulation (boot-time workloads). `first`: ahead of
+   * the threads of equal runtime already queued (boot puts the balancers before the workloads).
+   */
+  spawn(name: string, body: ThreadBody, attr: ThreadAttr = {}, first = false): KThread {
     const thread = this.newThread(name, body, attr);
     // start() before anything runs: waiting, then woken straight onto its CPU's runqueue.
     this.setStatus(thread, ThreadStatus.Waiting);
     this.setStatus(thread, ThreadStatus.Waking);
     this.setStatus(thread, ThreadStatus.Queued);
     thread.runtime.updateAfterSleep(thread.cpu.runtime);
-    thread.cpu.runqueue.insertEqual(thread);
+    if (first) thread.cpu.runqueue.insertFirstEqual(thread);
+    else thread.cpu.runqueue.insertEqual(thread);
     thread.cpu.syncRunqueueSize();
     return thread;
   }
@@ -417,8 +464,10 @@ export class Kernel implements WaitPort {
       "reschedule with interrupts enabled",
     );
     cpu.needReschedule = false;
+    // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): compute.
+    if (this.options.rescheduleNs > 0) yield compute(this.options.rescheduleNs);
     yield* this.handleIncomingWakeups(cpu);
-    const now = this.sim.now;
+    const now = yield* this.clock.uptime(cpu.index);
     let interval = now - cpu.runningSinceNs;
     cpu.runningSinceNs = now;
     if (interval <= 0) interval = CONTEXT_SWITCH_PENALTY_NS;
@@ -454,7 +503,7 @@ export class Kernel implements WaitPort {
       if (!fromYield && p.runtime.rtt < head.runtime.rtt) {
         cpu.timers.cancel(cpu.preemptionTimer);
         const delta = p.runtime.timeUntil(cpu.runtime, head.runtime.rtt);
-        if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
+        if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
         return;
       }
       if (fromYield && head.isIdle) return;
@@ -484,7 +533,7 @@ export class Kernel implements WaitPort {
     cpu.timers.cancel(cpu.preemptionTimer);
     if (cpu.runqueue.size > 0 && n.realtime === 0) {
       const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
-      if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
+      if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
     }
     n.stats.switches++;
     cpu.current = n;
@@ -646,8 +695,15 @@ export class Kernel implements WaitPort {
 
   // ---- load balancer (§2.9) ------------------------------------------------------------------------
 
-  /** The balancerN thread: every 100 ms, move one thread to the least loaded CPU if worth it. */
+  /**
+   * The balancerN thread (cpu::load_balance): first the CPU notifiers (notifier::fire, under the
+   * global notifier mutex: the clock's setup_cpu), then every 100 ms, move one thread to the least
+   * loaded CPU if worth it.
+   */
   private *balancerMain(cpu: SchedCpu): Guest<void> {
+    yield* this.notifierMutex.lock();
+    yield* this.clock.setupCpu(cpu.index);
+    yield* this.notifierMutex.unlock();
     for (;;) {
       yield* this.api.sleep(BALANCE_PERIOD_NS);
       if (cpu.runqueue.size === 0) continue;
@@ -689,29 +745,27 @@ export class Kernel implements WaitPort {
   // ---- boot --------------------------------------------------------------------------------------
 
   private bootCpu(cpu: SchedCpu): void {
-    const kernel = this;
     const apic = this.machine.apics[cpu.index]!;
     apic.writeLvtTimer(TIMER_VECTOR, false);
     cpu.vcpu.setInterruptHandler(TIMER_VECTOR, () => {
       apic.eoi();
-      const due = cpu.timers.fired();
-      for (const timer of due) timer.client.timerFired(timer);
-      const wakes = kernel.pendingTimerWakes;
-      kernel.pendingTimerWakes = [];
-      if (wakes.length === 0) return undefined;
-      return (function* (): Guest<void> {
-        for (const thread of wakes) yield* kernel.wake(thread);
-      })();
+      return cpu.timers.fired();
     });
     cpu.vcpu.setInterruptHandler(WAKEUP_IPI_VECTOR, () => {
       apic.eoi();
       return undefined;
     });
-    cpu.vcpu.hooks.onInterruptExit = () => kernel.preempt(cpu);
+    cpu.vcpu.hooks.onInterruptExit = () => this.preempt(cpu);
   }
 
-  /** Creates each CPU's idle thread and boots the vCPUs into them; call once, before running. */
+  /**
+   * Creates each CPU's idle thread and boots the vCPUs into them (the application processors after
+   * their bring-up delay, if any), with each CPU's balancer queued ahead of the workloads; call once,
+   * before running.
+   */
   start(): void {
+    const bringup = this.options.apBringupNs;
+    const bootKind = bringup === null ? 0 : this.sim.kinds.kindFor("smp_bringup");
     for (const cpu of this.cpus) {
       const idle = this.newThread(`idle${cpu.index}`, () => this.idleMain(cpu), {
         cpu: cpu.index,
@@ -725,21 +779,25 @@ export class Kernel implements WaitPort {
       this.setStatus(idle, ThreadStatus.Running);
       idle.runtime.updateAfterSleep(cpu.runtime);
       idle.runtime.hysteresisRunStart(cpu.runtime, !this.has("cec13e02-idle-nan"));
-      cpu.vcpu.boot(idle.context!);
+      if (cpu.index === 0 || bringup === null) {
+        cpu.vcpu.boot(idle.context!);
+      } else {
+        const delayNs = this.sim.choice.between(bringup.min, bringup.max, "smp.bringup");
+        const boot = { kind: bootKind, id: cpu.index, fire: () => cpu.vcpu.boot(idle.context!) };
+        this.sim.at(this.sim.now + delayNs, boot);
+      }
     }
     for (const cpu of this.cpus) {
-      this.spawn(`balancer${cpu.index}`, () => this.balancerMain(cpu), {
-        cpu: cpu.index,
-        pinned: true,
-        system: true,
-      });
+      const attr = { cpu: cpu.index, pinned: true, system: true };
+      this.spawn(`balancer${cpu.index}`, () => this.balancerMain(cpu), attr, true);
     }
   }
 
   /** A thread's CPU time including its current stretch if it is running (OSv's thread_clock, §2.15). */
   cpuTimeNs(thread: KThread): number {
     const running = thread.cpu.current === thread;
-    return thread.stats.totalCpuNs + (running ? this.sim.now - thread.cpu.runningSinceNs : 0);
+    const since = running ? this.clock.peekUptimeNs(thread.cpu.index) - thread.cpu.runningSinceNs : 0;
+    return thread.stats.totalCpuNs + Math.max(0, since);
   }
 
   /** The rows of OSv's /os/threads (REST API, §9.3) for reports. */
@@ -763,16 +821,23 @@ export class Kernel implements WaitPort {
     const kernel = this;
     return {
       port: this,
-      now: () => kernel.sim.now,
+      *now(): Guest<number> {
+        const flags = yield cli();
+        const uptime = yield* kernel.clock.uptime(kernel.cpuOf().index);
+        yield irqRestore(flags);
+        return uptime;
+      },
       self: () => kernel.current(),
       *compute(ns: number): Guest<void> {
         yield compute(ns);
       },
       *sleep(ns: number): Guest<void> {
         const thread = kernel.current();
-        const cpu = kernel.cpuOf();
+        // thread::sleep(d): timer.set(uptime::now() + d) on the CPU the thread is on after cli.
         const flags = yield cli();
-        cpu.timers.set(thread.sleepTimer, kernel.sim.now + ns);
+        const cpu = kernel.cpuOf();
+        const now = yield* kernel.clock.uptime(cpu.index);
+        yield* cpu.timers.arm(thread.sleepTimer, now + ns);
         yield irqRestore(flags);
         yield* kernel.waitUntil(function* () {
           return thread.sleepTimer.expired;
