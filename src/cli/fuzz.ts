@@ -94,7 +94,7 @@ export function fuzzCommand(io: CliIo) {
       "seeds to run (default: the scenario's explore.runs)",
       parseNonNegativeInteger("--runs"),
     )
-    .option("--time <d>", "run seeds until this much wall time has passed, e.g. 2m")
+    .option("--time <d>", "run seeds until this much wall time has passed, e.g. 2m (a bare number: seconds)")
     .option("--jobs <k>", "worker threads", parseNonNegativeInteger("--jobs"), 1)
     .option("--shard <i/n>", "run only shard i of n of the campaign's seeds")
     .option(
@@ -213,9 +213,10 @@ function parseShardOption(text: string): Shard {
   }
 }
 
+/** --time is wall time: a bare number means seconds (`--time 120`), not nanoseconds as in scenarios. */
 function parseDurationOption(text: string): number {
   try {
-    return parseDuration(text);
+    return /^\s*\d+\s*$/.test(text) ? parseDuration(`${text.trim()}s`) : parseDuration(text);
   } catch (error) {
     throw new UsageError(`--time: ${(error as Error).message}`);
   }

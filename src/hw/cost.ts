@@ -48,9 +48,10 @@ export interface CostModel {
 // Calibrated against OSv's misc-ctxsw (osv-internals.md §11: ≈313–347 ns per switch colocated,
 // ≈558–598 ns apart) with scenarios/sched/ctxsw.yaml: atomicNs 4, switchContextNs 30 and
 // cacheTransferNs 60, with the scheduler model's 100 ns of reschedule work (KernelOptions
-// rescheduleNs), give 316 ns colocated and 564 ns apart. (An earlier calibration, 384 / 584 ns with
-// cacheTransferNs 80 and no reschedule work, leaned on an APIC timer write per colocated switch that
-// OSv does not do: its timer_set leaves a cancelled preemption deadline programmed.)
+// rescheduleNs) and 40 idle polls, give 316 ns colocated and 592 ns apart. (An earlier calibration,
+// 384 / 584 ns with cacheTransferNs 80 and no reschedule work, leaned on an APIC timer write per
+// colocated switch that OSv does not do: its timer_set leaves a cancelled preemption deadline
+// programmed.)
 export const DEFAULT_COST_MODEL: Readonly<CostModel> = Object.freeze({
   loadNs: 1,
   storeNs: 1,

@@ -148,5 +148,6 @@ function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<st
     stopWhenDone: scenario.duration === undefined,
     checkClockMonotonic: enabled.has(CLOCK_MONOTONIC_CHECK),
     apBringupNs,
+    workloadsStart: scenario.kernel.workloads_start,
   });
 }

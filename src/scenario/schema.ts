@@ -85,8 +85,12 @@ const kernel = z
       .array(z.string())
       .default([])
       .meta({ description: "named historical-bug variants to switch on" }),
+    workloads_start: z.enum(["after-boot", "with-cpu"]).default("after-boot").meta({
+      description:
+        "after-boot: workload threads start once every CPU has set up its clock; with-cpu: they sit on their CPU's runqueue from the moment it starts (like OSv's per-CPU kernel threads)",
+    }),
   })
-  .default({ options: "", variants: [] });
+  .default({ options: "", variants: [], workloads_start: "after-boot" });
 
 function workload() {
   const options = programList().map((program) =>

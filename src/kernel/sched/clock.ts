@@ -69,8 +69,11 @@ export class KernelClock {
     return this.bootSystemTimeNs;
   }
 
-  /** pv_based_clock::setup_cpu on `cpu` (guest code on that CPU): register, count down, maybe publish. */
-  *setupCpu(cpu: number): Guest<void> {
+  /**
+   * pv_based_clock::setup_cpu on `cpu` (guest code on that CPU): register, count down, maybe
+   * publish. Answers whether this was the last CPU to set up its clock.
+   */
+  *setupCpu(cpu: number): Guest<boolean> {
     // kvmclock::init_on_cpu: clear the record and write the SYSTEM_TIME MSR (an exit to KVM).
     const vcpu = this.machine.cpus[cpu]!;
     this.machine.kvmclock.register(cpu);
@@ -78,11 +81,13 @@ export class KernelClock {
     this.stats.setups++;
     const left = yield fetchAdd(this.initCounter, -1);
     const publisher = this.options.publishFromFirstCpu ? left === this.machine.cpus.length : left === 1;
-    if (!publisher) return;
-    this.bootSystemTimeNs = yield* this.systemTime(cpu);
-    yield physStore(this.smpInitAddr, 1, 1);
-    this.stats.publishedByCpu = cpu;
-    this.stats.publishedAtNs = this.sim.now;
+    if (publisher) {
+      this.bootSystemTimeNs = yield* this.systemTime(cpu);
+      yield physStore(this.smpInitAddr, 1, 1);
+      this.stats.publishedByCpu = cpu;
+      this.stats.publishedAtNs = this.sim.now;
+    }
+    return left === 1;
   }
 
   /** kvmclock::system_time(): the pvclock read of `cpu`'s record (guest code on that CPU). */

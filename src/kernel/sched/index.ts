@@ -46,7 +46,9 @@ export {
   MAX_TIMESTAMP_NS,
   TIMER_SET_BUCKETS,
   TIMER_SET_PAST_BUCKET,
+  TIMER_SET_VARIANTS,
   TimerSet,
   type TimerSetEntry,
+  type TimerSetVariant,
 } from "./timer-set.js";
 export { Timer, type TimerClient, TimerList, type TimerListHooks, TimerState } from "./timers.js";

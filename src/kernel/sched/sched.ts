@@ -5,11 +5,15 @@
 // state (runqueue, normalizer, timers, running_since) is plain data, as in OSv where only the owning
 // CPU touches it with interrupts off. Time is OSv's uptime, read through kvmclock on the current CPU
 // (clock.ts) wherever OSv calls osv::clock::uptime::now(): reschedule's interval and preemption
-// deadline (runtime accounting included, as in OSv, which treats an interval <= 0 as a context-switch
+// deadline (the runtime accounting too, as in OSv, which takes an interval <= 0 as a context-switch
 // penalty), the timer list, sleep deadlines and the API's clock. Boot follows §9.1 as far as the
-// clock needs: each CPU's balancer thread runs first and fires the CPU notifiers (under OSv's global
-// notifier mutex), which set up that CPU's clock; application processors may come up staggered
-// (`apBringupNs`). Deliberate simplifications, for now: the idle thread polls `idlePolls` times (OSv: 10,000) before
+// clock needs (arch/x64/smp.cc, drivers/clock-common.cc): each CPU's balancer thread runs first and
+// fires the CPU notifiers under OSv's global notifier mutex, which set up that CPU's clock;
+// application processors may come up staggered (`apBringupNs`). Workload threads start once every
+// CPU has run its notifiers (OSv's application starts after smp_launch and milliseconds of further
+// init), or, with `workloadsStart: "with-cpu"`, sit on their CPU's runqueue from the moment it
+// starts, as OSv's per-CPU kernel threads do. Deliberate simplifications, for now: reschedule's own
+// work is one compute (`rescheduleNs`); the idle thread polls `idlePolls` times (OSv: 10,000) before
 // halting; the incoming wakeup queues are one effect per push and per drain; the load balancer moves
 // a thread's runtime but not its armed timers (suspend/resume_timers); no pin API, real-time
 // priorities, detach or reaper yet; the status table gains queued -> waking, which the balancer does.
@@ -58,7 +62,11 @@ export interface KernelOptions {
    * so a kernel never quiesces by itself). Scenarios without a duration use this.
    */
   stopWhenDone: boolean;
-  /** Idle polls of the wakeup queues before halting (OSv: 10,000). */
+  /**
+   * Idle polls of the wakeup queues before halting (OSv: 10,000). With 40 × 50 ns the window (2 us)
+   * outlasts a hand-off that needs an IPI to a halted CPU (~1.6 us), so a cross-CPU ping-pong cannot
+   * settle into halting on every hand-off, which a 1 us window allowed.
+   */
   idlePolls: number;
   /** CPU time of one idle poll iteration. */
   idlePollNs: number;
@@ -76,17 +84,25 @@ export interface KernelOptions {
    * INIT/SIPI to first instruction, §9.1); null: every CPU starts at once.
    */
   apBringupNs: { min: number; max: number } | null;
+  /**
+   * When threads spawned before start() begin: "after-boot", woken once every CPU has run its
+   * notifiers (its clock is set up); "with-cpu", queued on their CPU from the start, so they may run
+   * before that CPU's clock is set up (while the uptime is stuck at 0 no preemption timer expires,
+   * so a CPU hog there keeps its CPU until the clock starts).
+   */
+  workloadsStart: "after-boot" | "with-cpu";
 }
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   variants: [] as KernelVariant[],
   stopWhenDone: true,
-  idlePolls: 20,
+  idlePolls: 40,
   idlePollNs: 50,
   maxThreads: 4096,
   rescheduleNs: 100,
   checkClockMonotonic: true,
   apBringupNs: null,
+  workloadsStart: "after-boot",
 });
 
 export type ThreadBody = (api: ThreadApi, self: KThread) => Guest<unknown>;
@@ -237,6 +253,9 @@ export class Kernel implements WaitPort {
   /** cpu::notifier::_mtx: the global mutex CPU notifiers (the clock's setup_cpu) run under. */
   readonly notifierMutex: LockfreeMutex;
   private timerIds = 0;
+  private started = false;
+  /** Workload threads spawned before start(), woken when every CPU has set up its clock. */
+  private readonly pendingStart: KThread[] = [];
   /** Workload threads not yet terminated; when it drops to 0 the run ends. */
   private liveWorkloadThreads = 0;
   readonly api: ThreadApi;
@@ -305,6 +324,10 @@ export class Kernel implements WaitPort {
     const thread = this.newThread(name, body, attr);
     // start() before anything runs: waiting, then woken straight onto its CPU's runqueue.
     this.setStatus(thread, ThreadStatus.Waiting);
+    if (!this.started && !thread.system && this.options.workloadsStart === "after-boot") {
+      this.pendingStart.push(thread);
+      return thread;
+    }
     this.setStatus(thread, ThreadStatus.Waking);
     this.setStatus(thread, ThreadStatus.Queued);
     thread.runtime.updateAfterSleep(thread.cpu.runtime);
@@ -702,8 +725,10 @@ export class Kernel implements WaitPort {
    */
   private *balancerMain(cpu: SchedCpu): Guest<void> {
     yield* this.notifierMutex.lock();
-    yield* this.clock.setupCpu(cpu.index);
+    const last = yield* this.clock.setupCpu(cpu.index);
     yield* this.notifierMutex.unlock();
+    // Boot is complete: the application's threads start (thread::start is a wake).
+    if (last) for (const thread of this.pendingStart.splice(0)) yield* this.wake(thread);
     for (;;) {
       yield* this.api.sleep(BALANCE_PERIOD_NS);
       if (cpu.runqueue.size === 0) continue;
@@ -764,6 +789,8 @@ export class Kernel implements WaitPort {
    * before running.
    */
   start(): void {
+    if (this.started) throw new Error("kernel already started");
+    this.started = true;
     const bringup = this.options.apBringupNs;
     const bootKind = bringup === null ? 0 : this.sim.kinds.kindFor("smp_bringup");
     for (const cpu of this.cpus) {

@@ -8,12 +8,17 @@
 // list order, so equal deadlines expire in the order they were inserted; across buckets a batch
 // comes out in bucket order, which is not deadline order. Deliberate differences: the lists are JS
 // arrays (removal is O(bucket)), the bucket bitset is recomputed from their lengths, and the
-// "no timer" sentinel is Number.MAX_SAFE_INTEGER (OSv: INT64_MAX): times are safe integers.
+// "no timer" sentinel is Number.MAX_SAFE_INTEGER (OSv: INT64_MAX): times are safe integers. One
+// planted mutant, "next-from-lowest-bucket" (get_first_set where OSv has get_last_set), recomputes
+// `next` from the farthest bucket, so the next timeout can be late; the property test must catch it.
 
 /** What the set needs of a timer: its deadline, which must not change while the timer is in the set. */
 export interface TimerSetEntry {
   readonly timeNs: number;
 }
+
+export type TimerSetVariant = "correct" | "next-from-lowest-bucket";
+export const TIMER_SET_VARIANTS: readonly TimerSetVariant[] = ["correct", "next-from-lowest-bucket"];
 
 export const TIMER_SET_BUCKETS = 64;
 /** The reserved bucket for timers at or before `last`. */
@@ -50,6 +55,7 @@ export class TimerSet<T extends TimerSetEntry> {
     private readonly onClockBackwards: (nowNs: number, lastNs: number) => never,
     /** Limit on timers in the set. */
     private readonly limit = 4096,
+    private readonly variant: TimerSetVariant = "correct",
   ) {}
 
   /** The time passed to the last expire() (0 before any). */
@@ -124,13 +130,21 @@ export class TimerSet<T extends TimerSetEntry> {
       else this.insert(timer);
     }
     if (this.nextNs === MAX_TIMESTAMP_NS && this.count > 0) {
-      for (let i = TIMER_SET_BUCKETS - 1; i >= 0; i--) {
-        const bucket = this.buckets[i]!;
-        if (bucket.length === 0) continue;
-        for (const timer of bucket) this.nextNs = Math.min(this.nextNs, timer.timeNs);
-        break;
-      }
+      // The highest non-empty bucket is the closest to `last`: it holds the earliest timers.
+      const bucket =
+        this.buckets[this.variant === "correct" ? this.highestNonEmpty() : this.lowestNonEmpty()]!;
+      for (const timer of bucket) this.nextNs = Math.min(this.nextNs, timer.timeNs);
     }
+  }
+
+  private highestNonEmpty(): number {
+    for (let i = TIMER_SET_BUCKETS - 1; i > 0; i--) if (this.buckets[i]!.length > 0) return i;
+    return 0;
+  }
+
+  private lowestNonEmpty(): number {
+    for (let i = 0; i < TIMER_SET_BUCKETS - 1; i++) if (this.buckets[i]!.length > 0) return i;
+    return TIMER_SET_BUCKETS - 1;
   }
 
   /** Takes the next expired timer, or null when none is left. */
