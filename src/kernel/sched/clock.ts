@@ -74,7 +74,8 @@ export class KernelClock {
    * publish. Answers whether this was the last CPU to set up its clock.
    */
   *setupCpu(cpu: number): Guest<boolean> {
-    // kvmclock::init_on_cpu: clear the record and write the SYSTEM_TIME MSR (an exit to KVM).
+    // kvmclock::init_on_cpu: OSv clears the record and writes the SYSTEM_TIME MSR (an exit to KVM),
+    // whose answer writes every field of the record.
     const vcpu = this.machine.cpus[cpu]!;
     this.machine.kvmclock.register(cpu);
     vcpu.charge(this.machine.cost.apicTimerWriteNs);
