@@ -493,33 +493,43 @@ export class Kernel implements WaitPort {
     yield* this.afterSwitch(this.cpuOf());
   }
 
-  /** handle_incoming_wakeups (§2.7), interrupts off. */
+  /**
+   * handle_incoming_wakeups (§2.7): fetch_clear the mask (with interrupts in whatever state the
+   * caller has: the idle loop polls with them on), then drain each flagged source queue under its own
+   * irq_save lock, as OSv does; an empty mask costs one exchange and nothing else.
+   */
   private *handleIncomingWakeups(cpu: SchedCpu): Guest<void> {
     const sources = yield exchange(cpu.mask, 0);
     if (sources === 0) return;
     for (let source = 0; source < cpu.incoming.length; source++) {
       if ((sources & (1 << source)) === 0) continue;
       const queue = cpu.incoming[source]!;
-      yield load(cpu.mask); // the queue drain, one interleaving point per source queue
-      while (queue.length > 0) {
-        const thread = queue.shift()!;
-        if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
-          yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
-        } else if (thread.cpu !== cpu) {
-          // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
-        } else {
-          yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
-          thread.runtime.updateAfterSleep(cpu.runtime);
-          this.sim.assert(
-            this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
-            "sched.one-runqueue",
-            () => `woken thread ${thread.name} is already queued or running somewhere`,
-          );
-          cpu.runqueue.insertEqual(thread);
-        }
-      }
+      const flags = yield cli();
+      yield* this.drainIncoming(cpu, queue);
+      yield irqRestore(flags);
     }
     cpu.syncRunqueueSize();
+  }
+
+  /** One source CPU's incoming wakeup queue, interrupts off. */
+  private *drainIncoming(cpu: SchedCpu, queue: KThread[]): Guest<void> {
+    while (queue.length > 0) {
+      const thread = queue.shift()!;
+      if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
+        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
+      } else if (thread.cpu !== cpu) {
+        // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
+      } else {
+        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
+        thread.runtime.updateAfterSleep(cpu.runtime);
+        this.sim.assert(
+          this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
+          "sched.one-runqueue",
+          () => `woken thread ${thread.name} is already queued or running somewhere`,
+        );
+        cpu.runqueue.insertEqual(thread);
+      }
+    }
   }
 
   // ---- wait / wake (§2.7) ------------------------------------------------------------------------
@@ -620,9 +630,7 @@ export class Kernel implements WaitPort {
       yield store(cpu.idlePoll, 1);
       for (let i = 0; i < this.options.idlePolls; i++) {
         yield compute(this.options.idlePollNs);
-        const flags = yield cli();
         yield* this.handleIncomingWakeups(cpu);
-        yield irqRestore(flags);
         if (cpu.runqueue.size > 0) {
           yield store(cpu.idlePoll, 0);
           return;
@@ -637,9 +645,7 @@ export class Kernel implements WaitPort {
         return;
       }
       yield stiHlt();
-      const flags = yield cli();
       yield* this.handleIncomingWakeups(cpu);
-      yield irqRestore(flags);
       if (cpu.runqueue.size > 0) return;
     }
   }
