@@ -6,18 +6,11 @@
 import { z } from "zod";
 import { type Kernel, type KThread, LockfreeMutex, MUTEX_VARIANTS } from "../../kernel/index.js";
 import { formatDuration, type Guest, load, store } from "../../sim/index.js";
-import { type ProgramContext, registerProgram } from "../registry.js";
+import { registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
+import { cpuFor } from "./hosts.js";
 
 /** The CPU the i-th thread of a workload starts on: its pin list round-robin, else CPU 0 (the creator's). */
-function cpuFor(context: ProgramContext<unknown>, i: number): { cpu: number; pinned: boolean } {
-  const pin = context.pin;
-  if (pin === undefined || pin.length === 0) return { cpu: 0, pinned: false };
-  const cpu = pin[i % pin.length]!;
-  if (cpu >= context.osv().cpus.length) throw new RangeError(`pin: cpu ${cpu} does not exist`);
-  return { cpu, pinned: true };
-}
-
 /** Hogs of every cpu-hog workload, per kernel, for the cross-workload fairness check. */
 const hogsOf = new WeakMap<Kernel, KThread[]>();
 
