@@ -86,8 +86,14 @@ const kernel = z
       .array(z.string())
       .default([])
       .meta({ description: "named historical-bug variants to switch on" }),
+    progress_bound: durationType()
+      .default(1_000_000_000)
+      .meta({ description: "check sched-progress: longest a runnable thread may wait for its CPU" }),
+    wake_delivery_bound: durationType()
+      .default(1_000_000_000)
+      .meta({ description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue" }),
   })
-  .default({ options: "", variants: [] });
+  .prefault({});
 
 function workload() {
   const options = programList().map((program) =>

@@ -57,6 +57,13 @@ export interface KernelOptions {
   idlePollNs: number;
   /** Limit on threads. */
   maxThreads: number;
+  /**
+   * Watchdogs (§2.16), off when 0: a runnable thread must get its CPU within `progressBoundNs` of
+   * being queued ("sched-progress"), and a woken thread must reach a runqueue (or run) within it
+   * ("sched-wake-delivery": a wakeup that never lands is a lost wakeup).
+   */
+  progressBoundNs: number;
+  wakeDeliveryBoundNs: number;
 }
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
@@ -65,6 +72,8 @@ export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   idlePolls: 20,
   idlePollNs: 50,
   maxThreads: 4096,
+  progressBoundNs: 0,
+  wakeDeliveryBoundNs: 0,
 });
 
 export type ThreadBody = (api: ThreadApi, self: KThread) => Guest<unknown>;
@@ -105,6 +114,9 @@ export class KThread implements KernelThread, TimerClient {
   pinned: boolean;
   readonly sleepTimer: Timer;
   system = false;
+  /** When it last became queued / waking (for the watchdogs). */
+  queuedSinceNs = 0;
+  wakingSinceNs = 0;
   stats = { switches: 0, preemptions: 0, migrations: 0, totalCpuNs: 0 };
   result: unknown;
 
@@ -202,12 +214,15 @@ export class Kernel implements WaitPort {
   readonly cpus: SchedCpu[];
   readonly threads: KThread[] = [];
   readonly options: Readonly<KernelOptions>;
+  /** Threads woken and not yet on a runqueue (for the wake-delivery watchdog). */
+  private readonly wakingThreads = new Set<KThread>();
   /** Threads whose sleep timer fired in the current timer interrupt, to wake from guest code. */
   pendingTimerWakes: KThread[] = [];
   private timerIds = 0;
   /** Workload threads not yet terminated; when it drops to 0 the run ends. */
   private liveWorkloadThreads = 0;
   readonly api: ThreadApi;
+  private readonly watching: boolean;
 
   constructor(
     readonly sim: Simulation,
@@ -215,6 +230,7 @@ export class Kernel implements WaitPort {
     options: Partial<KernelOptions> = {},
   ) {
     this.options = { ...DEFAULT_KERNEL_OPTIONS, ...options };
+    this.watching = this.options.progressBoundNs > 0 || this.options.wakeDeliveryBoundNs > 0;
     // The wakeup mask is one cell of safe-integer bits (OSv: 64 bits, max_cpus = 64).
     if (machine.cpus.length > 31)
       throw new RangeError(`the scheduler model supports up to 31 CPUs, got ${machine.cpus.length}`);
@@ -342,10 +358,58 @@ export class Kernel implements WaitPort {
 
   // ---- status ------------------------------------------------------------------------------------
 
+  /** Bookkeeping of the watchdogs on every status change (host-side; no effect on the run). */
+  private statusChanged(thread: KThread, from: number, to: number): void {
+    if (to === ThreadStatus.Queued) thread.queuedSinceNs = this.sim.now;
+    if (to === ThreadStatus.Waking) {
+      thread.wakingSinceNs = this.sim.now;
+      this.wakingThreads.add(thread);
+    } else if (from === ThreadStatus.Waking) this.wakingThreads.delete(thread);
+  }
+
+  /** sched-progress: a queued thread of `cpus` that has waited longer than the bound, or null. */
+  progressProblem(cpus: readonly SchedCpu[] = this.cpus): string | null {
+    const bound = this.options.progressBoundNs;
+    const now = this.sim.now;
+    for (const cpu of cpus) {
+      for (const thread of cpu.runqueue) {
+        const waitedNs = now - thread.queuedSinceNs;
+        if (!thread.isIdle && waitedNs > bound)
+          return `${thread.name} has been runnable on cpu${cpu.index} for ${waitedNs} ns without running (bound ${bound} ns)`;
+      }
+    }
+    return null;
+  }
+
+  /** sched-wake-delivery: a woken thread that has not reached a runqueue within the bound, or null. */
+  wakeDeliveryProblem(): string | null {
+    const bound = this.options.wakeDeliveryBoundNs;
+    const now = this.sim.now;
+    for (const thread of this.wakingThreads) {
+      const sinceNs = now - thread.wakingSinceNs;
+      if (sinceNs > bound)
+        return `${thread.name} was woken ${sinceNs} ns ago and never reached a runqueue (bound ${bound} ns): a lost wakeup`;
+    }
+    return null;
+  }
+
+  /** The watchdogs at a reschedule of `cpu` (§2.16): cheap, only this CPU's queue and the woken set. */
+  private checkWatchdogs(cpu: SchedCpu): void {
+    if (this.options.progressBoundNs > 0) {
+      const problem = this.progressProblem([cpu]);
+      if (problem !== null) this.sim.fail("sched-progress", problem);
+    }
+    if (this.options.wakeDeliveryBoundNs > 0) {
+      const problem = this.wakeDeliveryProblem();
+      if (problem !== null) this.sim.fail("sched-wake-delivery", problem);
+    }
+  }
+
   /** A status change from host code (boot), checked against the transition table. */
   private setStatus(thread: KThread, to: number): void {
     const problem = checkTransition(thread.status.value, to);
     if (problem !== null) throw new Error(`${thread.name}: ${problem}`);
+    this.statusChanged(thread, thread.status.value, to);
     thread.status.value = to;
   }
 
@@ -354,6 +418,7 @@ export class Kernel implements WaitPort {
     const problem = checkTransition(from, to);
     if (problem !== null) this.sim.fail("sched.status-transition", `${thread.name}: ${problem}`);
     const old = yield exchange(thread.status, to);
+    this.statusChanged(thread, from, to);
     this.sim.assert(
       old === from,
       "sched.status-transition",
@@ -418,6 +483,7 @@ export class Kernel implements WaitPort {
     );
     cpu.needReschedule = false;
     yield* this.handleIncomingWakeups(cpu);
+    if (this.watching) this.checkWatchdogs(cpu);
     const now = this.sim.now;
     let interval = now - cpu.runningSinceNs;
     cpu.runningSinceNs = now;
@@ -586,6 +652,7 @@ export class Kernel implements WaitPort {
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
     const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Waking);
     if (seen !== ThreadStatus.Waiting) return; // not waiting: the wake is discarded
+    this.statusChanged(thread, ThreadStatus.Waiting, ThreadStatus.Waking);
     yield* this.preemptDisable();
     const flags = yield cli();
     const me = this.cpuOf();

@@ -34,6 +34,7 @@ function fairShare(kernel: Kernel, tolerance: number): string | null {
 
 registerProgram({
   name: "cpu-hog",
+  usesKernel: () => true,
   description: "threads that compute forever in chunks (misc-timeslice, misc-scheduler)",
   params: z.strictObject({
     chunk: durationType().default(1_000_000).meta({ description: "compute per loop iteration" }),
@@ -108,6 +109,7 @@ registerProgram({
 
 registerProgram({
   name: "intermittent",
+  usesKernel: () => true,
   description: "threads that compute for `run`, then sleep for `sleep`, forever (misc-scheduler)",
   params: z.strictObject({
     run: durationType().default(5_000_000),
@@ -135,6 +137,7 @@ registerProgram({
 
 registerProgram({
   name: "sleeper",
+  usesKernel: () => true,
   description: "threads that sleep `count` times for `sleep` each, checking they wake on time",
   params: z.strictObject({
     sleep: durationType().default(1_000_000),
@@ -169,6 +172,7 @@ registerProgram({
 
 registerProgram({
   name: "ping-pong",
+  usesKernel: () => true,
   description: "two threads hand a token back and forth through wait/wake (misc-ctxsw)",
   params: z.strictObject({
     rounds: z.number().int().min(1).max(10_000_000).default(1000),
@@ -220,6 +224,7 @@ registerProgram({
 
 registerProgram({
   name: "thread-churn",
+  usesKernel: () => true,
   description: "each thread repeatedly creates a short-lived thread and joins it (tst-threadcomplete)",
   params: z.strictObject({
     iterations: z.number().int().min(1).max(100_000).default(50),
@@ -266,6 +271,7 @@ registerProgram({
 
 registerProgram({
   name: "osv-mutex-counter",
+  usesKernel: () => true,
   description:
     "OSv threads on the scheduler increment a plain counter under one lockfree::mutex (misc-mutex)",
   params: z.strictObject({

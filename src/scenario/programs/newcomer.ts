@@ -14,6 +14,7 @@ import { cpuFor } from "./hosts.js";
 
 registerProgram({
   name: "newcomer",
+  usesKernel: () => true,
   description:
     "a hog runs alone for head_start, then creates a fresh thread next to it; the fresh thread measures how long it runs before the hog returns",
   params: z.strictObject({

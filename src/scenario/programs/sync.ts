@@ -111,6 +111,7 @@ export function counterTotalCheck(counter: Cell, expected: number): () => string
 
 registerProgram({
   name: "mutex-counter",
+  usesKernel: (params) => params.on === "osv",
   description: "threads increment a plain counter (load, then store) under one lockfree::mutex",
   params: z.strictObject({
     on: hostParam(),
@@ -234,6 +235,7 @@ export function spawnQueueStress(
 
 registerProgram({
   name: "queue-stress",
+  usesKernel: (params) => params.on === "osv",
   description: "`threads` producers push numbered items onto one queue_mpsc; one consumer pops them",
   params: z.strictObject({
     on: hostParam(),
@@ -334,6 +336,7 @@ export function spawnRingSpsc(
 
 registerProgram({
   name: "ring-spsc",
+  usesKernel: (params) => params.on === "osv",
   description: "a producer and a consumer on one ring_spsc whose 32-bit counters wrap during the run",
   params: z.strictObject({
     on: hostParam(),
