@@ -91,7 +91,9 @@ const kernel = z
       .meta({ description: "check sched-progress: longest a runnable thread may wait for its CPU" }),
     wake_delivery_bound: durationType()
       .default(1_000_000_000)
-      .meta({ description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue" }),
+      .meta({
+        description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue",
+      }),
   })
   .prefault({});
 
