@@ -1,5 +1,6 @@
-// The heap behind RCU-protected pointers. Cells hold safe integers, so an rcu_ptr<T> holds an object
-// id and this table maps ids to the objects. rcu_dispose's callback frees an object by poisoning its
+// The heap behind RCU-protected pointers (rcu_ptr and rcu_dispose of include/osv/rcu.hh,
+// core/rcu.cc; osv-internals.md §4). Cells hold safe integers, so an rcu_ptr<T> holds an object id
+// and this table maps ids to the objects. rcu_dispose's callback frees an object by poisoning its
 // entry (it stays in the table), so a late reader that dereferences it is caught at once
 // ("rcu-use-after-free") instead of reading whatever the model would have left there. Plain JS: the
 // ids travel through cells, which is where the races are; the table is the memory they point to.
