@@ -5,9 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { buildMachine } from "../../../../src/hw/index.js";
 import {
+  ALL_RCU_CHECKS,
   Kernel,
   type KernelVariant,
   type RcuCallback,
+  RcuChecker,
   RcuDeferQueue,
   rcuOf,
   WaitRecord,
@@ -70,6 +72,34 @@ describe("rcu defer queue (double buffer)", () => {
 
   it("refuses a capacity below 1", () => {
     expect(() => new RcuDeferQueue(0, 0)).toThrow(RangeError);
+  });
+});
+
+describe("rcu checker", () => {
+  it("rcu-once: a callback that runs a second time is a violation", () => {
+    const checker = new RcuChecker(new Simulation({ seed: 1 }), 1, ALL_RCU_CHECKS);
+    const cb = callback(1);
+    checker.quiescentState(0);
+    checker.beforeRun(cb, 0);
+    expect(() => checker.beforeRun(cb, 0)).toThrow(expect.objectContaining({ check: "rcu-once" }));
+  });
+
+  it("rcu-safety: every CPU's quiescent count must move past the snapshot taken at rcu_defer", () => {
+    const checker = new RcuChecker(new Simulation({ seed: 1 }), 2, ALL_RCU_CHECKS);
+    checker.quiescentState(1);
+    const cb = { ...callback(1), quiescentAtDefer: checker.snapshot() };
+    checker.quiescentState(0);
+    expect(() => checker.beforeRun(cb, 0)).toThrow(expect.objectContaining({ check: "rcu-safety" }));
+    checker.switched(1, 99, "some thread");
+    expect(() => checker.beforeRun({ ...cb, ran: false }, 0)).not.toThrow();
+  });
+
+  it("a thread switched out inside a read section is a violation", () => {
+    const checker = new RcuChecker(new Simulation({ seed: 1 }), 1, ALL_RCU_CHECKS);
+    checker.enterRead(5);
+    expect(() => checker.switched(0, 5, "reader")).toThrow(
+      expect.objectContaining({ check: "rcu.read-section-switch" }),
+    );
   });
 });
 
