@@ -1,6 +1,6 @@
-// Named historical-bug variants of the kernel model (osv-internals.md §10), all off by default. A
-// scenario switches them on with `kernel.variants`; each has a scenario under scenarios/bugs/ on which
-// the search finds the violation, while the correct model holds.
+// Named historical-bug variants of the kernel model (osv-internals.md §10) and planted mutants, all
+// off by default. A scenario switches them on with `kernel.variants`; each has a scenario under
+// scenarios/bugs/ on which the search finds the violation, while the correct model holds.
 
 export const KERNEL_VARIANTS = {
   "cf4c46c4-join-hang":
@@ -13,6 +13,8 @@ export const KERNEL_VARIANTS = {
     "a new thread does not destroy the CPU's pending terminating_thread, and complete() overwrites it: that thread is never destroyed and its joiner hangs",
   "e9f0cf29-balancer-overcount":
     "the load balancer counts itself: it migrates when the loads are really equal, leaving a CPU idle",
+  "rcu-early-callbacks":
+    "a mutant, not a historical bug: the RCU grace period ends when all CPUs but one have reached the new generation (an off-by-one), so callbacks can run while a reader on the missing CPU still holds the old object",
 } as const;
 
 export type KernelVariant = keyof typeof KERNEL_VARIANTS;

@@ -11,6 +11,7 @@ import { durationType, sizeType } from "./units.js";
 import "./programs/engine.js";
 import "./programs/kernel.js";
 import "./programs/newcomer.js";
+import "./programs/rcu.js";
 import "./programs/sync.js";
 
 const limits = z
@@ -89,11 +90,9 @@ const kernel = z
     progress_bound: durationType()
       .default(1_000_000_000)
       .meta({ description: "check sched-progress: longest a runnable thread may wait for its CPU" }),
-    wake_delivery_bound: durationType()
-      .default(1_000_000_000)
-      .meta({
-        description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue",
-      }),
+    wake_delivery_bound: durationType().default(1_000_000_000).meta({
+      description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue",
+    }),
   })
   .prefault({});
 

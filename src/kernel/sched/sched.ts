@@ -219,6 +219,11 @@ export class Kernel implements WaitPort {
   /** Threads whose sleep timer fired in the current timer interrupt, to wake from guest code. */
   pendingTimerWakes: KThread[] = [];
   private timerIds = 0;
+  /**
+   * Observers of every context switch on a CPU (plain JS, no effects, so they change no run): RCU's
+   * checker counts quiescent states with one.
+   */
+  readonly switchObservers: ((cpu: SchedCpu, from: KThread, to: KThread) => void)[] = [];
   /** Workload threads not yet terminated; when it drops to 0 the run ends. */
   private liveWorkloadThreads = 0;
   readonly api: ThreadApi;
@@ -553,6 +558,7 @@ export class Kernel implements WaitPort {
       if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
     }
     n.stats.switches++;
+    for (const observe of this.switchObservers) observe(cpu, p, n);
     cpu.current = n;
     yield switchTo(n.context!);
     // Back in p's context, possibly much later and (after migration) on another CPU.
