@@ -11,6 +11,7 @@ import { durationType, sizeType } from "./units.js";
 import "./programs/engine.js";
 import "./programs/kernel.js";
 import "./programs/sync.js";
+import "./programs/osv-sync.js";
 
 const limits = z
   .strictObject({

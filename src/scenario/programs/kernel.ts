@@ -10,7 +10,7 @@ import { type ProgramContext, registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
 
 /** The CPU the i-th thread of a workload starts on: its pin list round-robin, else CPU 0 (the creator's). */
-function cpuFor(context: ProgramContext<unknown>, i: number): { cpu: number; pinned: boolean } {
+export function cpuFor(context: ProgramContext<unknown>, i: number): { cpu: number; pinned: boolean } {
   const pin = context.pin;
   if (pin === undefined || pin.length === 0) return { cpu: 0, pinned: false };
   const cpu = pin[i % pin.length]!;
