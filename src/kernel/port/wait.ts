@@ -151,7 +151,8 @@ export class ProcessWaitPort implements WaitPort {
 
   *wake(thread: KernelThread): Guest<void> {
     const process = this.process(thread);
-    if (this.status.get(thread.id) === ProcessStatus.Waiting) this.status.set(thread.id, ProcessStatus.Waking);
+    if (this.status.get(thread.id) === ProcessStatus.Waiting)
+      this.status.set(thread.id, ProcessStatus.Waking);
     yield wake(process);
   }
 

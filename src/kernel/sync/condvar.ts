@@ -9,12 +9,18 @@
 // against WaitPort. Deliberate differences: wake_all sends the locks in FIFO order (OSv groups the
 // waiters by CPU, an optimization); the FIFO is an array (OSv: an intrusive list of stack records),
 // and a thread's record is reused across its waits. As in OSv, a timed-out last waiter leaves
-// `_user_mutex` set (only a wake clears it).
+// `_user_mutex` set (only a wake clears it). Variant "timeout-skips-dequeued-wait" is a plausible
+// mistake: a timeout that finds its record already dequeued answers ETIMEDOUT and goes on without
+// waiting for the wake, so the mutex the waker sends it arrives at a thread that locks it itself.
 
 import { type Cell, type Guest, load, type Simulation, store } from "../../sim/index.js";
 import type { KernelThread, WaitPort } from "../port/index.js";
 import { LockfreeMutex } from "./mutex.js";
 import { WaitRecord } from "./wait-record.js";
+
+export type CondvarVariant = "correct" | "timeout-skips-dequeued-wait";
+
+export const CONDVAR_VARIANTS: readonly CondvarVariant[] = ["correct", "timeout-skips-dequeued-wait"];
 
 /** errno ETIMEDOUT, what a timed-out condvar wait answers (as OSv's condvar_wait does). */
 export const ETIMEDOUT = 110;
@@ -37,6 +43,7 @@ export class Condvar {
     private readonly port: WaitPort,
     readonly name: string,
     private readonly limit = 4096,
+    readonly variant: CondvarVariant = "correct",
   ) {
     this.m = new LockfreeMutex(sim, port, `${name}._m`);
     this.waiterCount = sim.memory.cell(`${name}.waiters`);
@@ -111,6 +118,7 @@ export class Condvar {
     yield* this.m.unlock();
     if (index >= 0) return ETIMEDOUT;
     this.stats.raced++;
+    if (this.variant === "timeout-skips-dequeued-wait") return ETIMEDOUT;
     yield* record.wait(this.port);
     return 0;
   }

@@ -1,6 +1,6 @@
 // Synchronization primitives (osv-internals.md §3), written against WaitPort.
 
-export { Condvar, ETIMEDOUT } from "./condvar.js";
+export { CONDVAR_VARIANTS, Condvar, type CondvarVariant, ETIMEDOUT } from "./condvar.js";
 export {
   LockfreeMutex,
   MAX_HANDOFF_ROUNDS,

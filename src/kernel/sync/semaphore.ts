@@ -76,7 +76,8 @@ export class Semaphore {
     initial: number,
     options: SemaphoreOptions = {},
   ) {
-    if (!Number.isSafeInteger(initial) || initial < 0) throw new RangeError(`${name}: bad initial value ${initial}`);
+    if (!Number.isSafeInteger(initial) || initial < 0)
+      throw new RangeError(`${name}: bad initial value ${initial}`);
     this.variant = options.variant ?? "correct";
     this.limit = options.limit ?? 1024;
     this.mutex = new LockfreeMutex(sim, port, `${name}._mtx`);
@@ -140,7 +141,11 @@ export class Semaphore {
       yield* this.mutex.unlock();
       return true;
     }
-    this.sim.assert(this.waiters.length < this.limit, "semaphore-limit", () => `${this.name}: too many waiters`);
+    this.sim.assert(
+      this.waiters.length < this.limit,
+      "semaphore-limit",
+      () => `${this.name}: too many waiters`,
+    );
     const record = new SemaphoreRecord(this.sim, me, units, `${this.name}.wait_record.${++this.records}`);
     this.waiters.push(record);
     let timedOut = false;

@@ -72,8 +72,7 @@ export class WaitRecord {
    * not waiting, or already waits on `mutex` itself, just mark the record woken.
    */
   *wakeLock(port: WaitPort, mutex: LockfreeMutex): Guest<void> {
-    const record = this;
-    const sent = yield* port.wakeLock(this.owner, () => mutex.sendLockUnlessAlreadyWaiting(record));
+    const sent = yield* port.wakeLock(this.owner, () => mutex.sendLockUnlessAlreadyWaiting(this));
     if (!sent) yield* this.clear();
   }
 }

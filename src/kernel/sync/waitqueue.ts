@@ -79,7 +79,10 @@ export class Waitqueue {
   waitObject(thread: KernelThread = this.port.current()): WaitObject {
     let object = this.objects.get(thread.id);
     if (object === undefined) {
-      object = new WaitObject(this, new WaitRecord(this.sim, thread, `${this.name}.wait_record.${thread.name}`));
+      object = new WaitObject(
+        this,
+        new WaitRecord(this.sim, thread, `${this.name}.wait_record.${thread.name}`),
+      );
       this.objects.set(thread.id, object);
     }
     return object;
@@ -108,7 +111,8 @@ export class Waitqueue {
       this.sim.assert(
         this.newest !== null,
         "waitqueue-null-deref",
-        () => `${this.name}: arm by ${object.thread.name} dereferences a null newest (oldest is ${this.oldest!.thread.name})`,
+        () =>
+          `${this.name}: arm by ${object.thread.name} dereferences a null newest (oldest is ${this.oldest!.thread.name})`,
       );
       this.newest!.next = object;
     }
@@ -122,7 +126,11 @@ export class Waitqueue {
     let previous: WaitObject | null = null;
     let at = this.oldest;
     for (let steps = 0; at !== null; steps++) {
-      this.sim.assert(steps <= this.limit, "waitqueue-list", () => `${this.name}: list longer than ${this.limit}`);
+      this.sim.assert(
+        steps <= this.limit,
+        "waitqueue-list",
+        () => `${this.name}: list longer than ${this.limit}`,
+      );
       if (at === object) {
         const after = object.next;
         if (previous === null) this.oldest = after;
@@ -159,7 +167,11 @@ export class Waitqueue {
     this.oldest = null;
     this.newest = null;
     for (let n = 0; object !== null; n++) {
-      this.sim.assert(n <= this.limit, "waitqueue-list", () => `${this.name}: list longer than ${this.limit}`);
+      this.sim.assert(
+        n <= this.limit,
+        "waitqueue-list",
+        () => `${this.name}: list longer than ${this.limit}`,
+      );
       const next: WaitObject | null = object.next; // saved: the record is the waiter's after the wake
       object.next = null;
       this.stats.wakesDelivered++;
@@ -171,7 +183,8 @@ export class Waitqueue {
   /** The FIFO's shape: empty both ways, or a chain from oldest that ends exactly at newest. */
   private verify(after: string): void {
     if (!this.checkIntegrity) return;
-    const fail = (problem: string) => this.sim.fail("waitqueue-list", `${this.name} after ${after}: ${problem}`);
+    const fail = (problem: string) =>
+      this.sim.fail("waitqueue-list", `${this.name} after ${after}: ${problem}`);
     if (this.oldest === null) {
       if (this.newest !== null) fail(`oldest is null but newest is ${this.newest.thread.name}`);
       return;

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import {
+  CONDVAR_VARIANTS,
   Condvar,
   ETIMEDOUT,
   type KThread,
@@ -35,6 +36,7 @@ registerProgram({
     timeout: durationType()
       .optional()
       .meta({ description: "waits end after this long (then the waiter looks again); none: untimed" }),
+    variant: z.enum(CONDVAR_VARIANTS).default("correct").meta({ description: "the condvar, or a mutant" }),
   }),
   checks: [
     { name: "pc-exactly-once", description: "every item is taken once, in order per producer" },
@@ -49,8 +51,8 @@ registerProgram({
     const kernel = context.osv();
     const name = `w${context.index}`;
     const mutex = new LockfreeMutex(sim, kernel, `${name}.mutex`);
-    const notEmpty = new Condvar(sim, kernel, `${name}.not_empty`);
-    const notFull = new Condvar(sim, kernel, `${name}.not_full`);
+    const notEmpty = new Condvar(sim, kernel, `${name}.not_empty`, 4096, params.variant);
+    const notFull = new Condvar(sim, kernel, `${name}.not_full`, 4096, params.variant);
     const producers = context.threads;
     const total = producers * params.items;
     // Guarded by `mutex` (plain JS, as the buffer of a C program under a lock).
@@ -129,7 +131,9 @@ registerProgram({
       endChecks: {
         "pc-exactly-once": () => {
           const short = nextExpected.findIndex((n) => n !== params.items);
-          return short < 0 ? null : `producer${short}'s items taken: ${nextExpected[short]} of ${params.items}`;
+          return short < 0
+            ? null
+            : `producer${short}'s items taken: ${nextExpected[short]} of ${params.items}`;
         },
         "condvar-no-spurious-wakeup": () => {
           for (const cv of [notEmpty, notFull])
@@ -156,7 +160,13 @@ registerProgram({
   description:
     "threads take units from a semaphore (thread i asks for 1 + i mod max_request), hold them, and post them back; odd threads wait with a timeout when `timeout` is set",
   params: z.strictObject({
-    units: z.number().int().min(1).max(1024).default(2).meta({ description: "the semaphore's initial value" }),
+    units: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(2)
+      .meta({ description: "the semaphore's initial value" }),
     iterations: z.number().int().min(1).max(100_000).default(10),
     max_request: z.number().int().min(1).max(1024).default(2),
     hold: durationType().default(500).meta({ description: "sleep while holding the units (as for I/O)" }),
@@ -207,7 +217,8 @@ registerProgram({
           for (let n = 0; n < params.iterations; n++) {
             if (params.think > 0) yield* api.compute(params.think);
             let ok: boolean;
-            if (params.try_every > 0 && n % params.try_every === params.try_every - 1) ok = yield* sem.tryWait(units);
+            if (params.try_every > 0 && n % params.try_every === params.try_every - 1)
+              ok = yield* sem.tryWait(units);
             else ok = yield* sem.wait(units, timed ? api.now() + params.timeout! : undefined);
             checkUnits(`after ${api.self().name}'s wait`);
             if (!ok) continue;
@@ -294,7 +305,8 @@ registerProgram({
     const checkWakes = context.enabled.has("waitqueue-wakeups");
     const enter = (who: string) => {
       holders++;
-      if (checkWakes) sim.assert(holders === 1, "waitqueue-wakeups", () => `${who}: ${holders} threads hold the mutex`);
+      if (checkWakes)
+        sim.assert(holders === 1, "waitqueue-wakeups", () => `${who}: ${holders} threads hold the mutex`);
     };
     const checkTokens = () => {
       if (context.enabled.has("waitqueue-tokens"))
@@ -374,7 +386,9 @@ registerProgram({
         "waitqueue-tokens": () =>
           taken + tokens === given ? null : `taken ${taken} + left ${tokens} != given ${given}`,
         "waitqueue-progress": () =>
-          finished === threads ? null : `${finished} of ${threads} threads finished (${waiters.length} waiters)`,
+          finished === threads
+            ? null
+            : `${finished} of ${threads} threads finished (${waiters.length} waiters)`,
       },
       metrics: () => ({
         woken: queue.stats.woken,
