@@ -591,7 +591,8 @@ export class Kernel implements WaitPort {
     const thread = this.threads[target.id - 1];
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
     let expected: number = ThreadStatus.Waiting;
-    for (;;) {
+    for (let rounds = 0; ; rounds++) {
+      this.sim.assert(rounds < 100_000, "sched.wake-rounds", () => `${thread.name}: wake_impl looped`);
       const seen = yield compareAndSwap(thread.status, expected, ThreadStatus.Waking);
       if (seen === expected) break;
       // Not in an allowed state: the wake is discarded.
