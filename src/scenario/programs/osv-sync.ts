@@ -395,6 +395,9 @@ registerProgram({
         timeouts: queue.stats.timeouts,
         taken,
         already_waiting: mutex.stats.alreadyWaiting,
+        // send_lock_unless_already_waiting keeps its count increment (as OSv does): at the end, with
+        // nobody holding or waiting, count still shows one per such wake.
+        mutex_count_at_end: mutex.count.value,
       }),
     };
   },

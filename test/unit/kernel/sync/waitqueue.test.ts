@@ -157,4 +157,29 @@ describe("wait_for on a waitqueue", () => {
     expect(order).toEqual(["w0", "w1", "w2"]);
     expect(queue.empty).toBe(true);
   });
+  it("a wake_one that finds the timed-out waiter already queued on the mutex leaves count one too high (as OSv)", () => {
+    const { sim, port, mutex, queue, spawn } = world();
+    let woken: boolean | null = null;
+    spawn("waiter", function* (): Guest {
+      yield* mutex.lock();
+      woken = yield* waitFor(sim, port, mutex, queue, 100);
+      yield* mutex.unlock();
+    });
+    spawn("waker", function* (): Guest {
+      yield sleep(50);
+      // Hold the mutex across the waiter's deadline: it times out and queues on the mutex itself.
+      yield* mutex.lock();
+      yield sleep(100);
+      yield* queue.wakeOne(mutex);
+      yield* mutex.unlock();
+    });
+    expect(sim.run().failure).toBeNull();
+    // wake_lock found the waiter in mutex.lock(): its record was marked woken, and poll checks the
+    // waitqueue before the timer, so wait_for reports a wake.
+    expect(woken).toBe(true);
+    expect(mutex.stats.alreadyWaiting).toBe(1);
+    // Nobody holds or waits, yet count is 1: send_lock_unless_already_waiting kept its increment.
+    expect(mutex.owner.value).toBe(0);
+    expect(mutex.count.value).toBe(1);
+  });
 });
