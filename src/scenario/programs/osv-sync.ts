@@ -10,10 +10,10 @@ import {
   CONDVAR_VARIANTS,
   Condvar,
   ETIMEDOUT,
-  type KThread,
   LockfreeMutex,
   SEMAPHORE_VARIANTS,
   Semaphore,
+  type ThreadApi,
   WAITQUEUE_VARIANTS,
   Waitqueue,
   waitFor,
@@ -316,9 +316,8 @@ registerProgram({
           () => `taken ${taken} + left ${tokens} != given ${given}`,
         );
     };
-    const waiters: KThread[] = [];
     for (let w = 0; w < context.threads; w++) {
-      const body = function* (api: { now(): number; compute(ns: number): Guest<void> }): Guest<void> {
+      const body = function* (api: ThreadApi): Guest<void> {
         const me = `waiter${w}`;
         for (let r = 0; r < params.rounds; r++) {
           if (params.work > 0) yield* api.compute(params.work);
@@ -354,9 +353,7 @@ registerProgram({
         }
         finished++;
       };
-      waiters.push(
-        kernel.spawn(`${name}.waiter${w}`, body, { priority: context.priority, ...cpuFor(context, w) }),
-      );
+      kernel.spawn(`${name}.waiter${w}`, body, { priority: context.priority, ...cpuFor(context, w) });
     }
     for (let k = 0; k < params.wakers; k++) {
       kernel.spawn(
@@ -386,9 +383,7 @@ registerProgram({
         "waitqueue-tokens": () =>
           taken + tokens === given ? null : `taken ${taken} + left ${tokens} != given ${given}`,
         "waitqueue-progress": () =>
-          finished === threads
-            ? null
-            : `${finished} of ${threads} threads finished (${waiters.length} waiters)`,
+          finished === threads ? null : `${finished} of ${threads} threads finished`,
       },
       metrics: () => ({
         woken: queue.stats.woken,
