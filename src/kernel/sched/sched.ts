@@ -113,6 +113,10 @@ export class KThread implements KernelThread, TimerClient {
   preemptCounter = 1;
   pinned: boolean;
   readonly sleepTimer: Timer;
+  /** The timer of timed waits (OSv: a sched::timer on the waiter's stack), made on first use. */
+  waitTimer: Timer | null = null;
+  /** lock_sent: a wake_lock() sent this thread a mutex; written by the waker under that mutex. */
+  lockSent = false;
   system = false;
   /** When it last became queued / waking (for the watchdogs). */
   queuedSinceNs = 0;
@@ -207,6 +211,8 @@ export interface ThreadApi {
   create(name: string, body: ThreadBody, attr?: ThreadAttr): Guest<KThread>;
   join(thread: KThread): Guest<void>;
   waitUntil(predicate: () => Guest<boolean>): Guest<void>;
+  /** Waits until `predicate` holds (true) or `deadlineNs` passes (false); see WaitPort. */
+  waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean>;
   wake(thread: KThread): Guest<void>;
 }
 
@@ -654,11 +660,28 @@ export class Kernel implements WaitPort {
   }
 
   *wake(target: KernelThread): Guest<void> {
+    yield* this.wakeImpl(target, false);
+  }
+
+  /** wake_with_from_mutex: a thread in sending_lock may be woken too (the mutex hands it the lock). */
+  *wakeFromMutex(target: KernelThread): Guest<void> {
+    yield* this.wakeImpl(target, true);
+  }
+
+  /** wake_impl: CAS the status to waking from an allowed state (waiting, or sending_lock). */
+  private *wakeImpl(target: KernelThread, fromMutex: boolean): Guest<void> {
     const thread = this.threads[target.id - 1];
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
-    const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Waking);
-    if (seen !== ThreadStatus.Waiting) return; // not waiting: the wake is discarded
-    this.statusChanged(thread, ThreadStatus.Waiting, ThreadStatus.Waking);
+    let expected: number = ThreadStatus.Waiting;
+    for (let rounds = 0; ; rounds++) {
+      this.sim.assert(rounds < 100_000, "sched.wake-rounds", () => `${thread.name}: wake_impl looped`);
+      const seen = yield compareAndSwap(thread.status, expected, ThreadStatus.Waking);
+      if (seen === expected) break;
+      // Not in an allowed state: the wake is discarded.
+      if (!(fromMutex && (seen === ThreadStatus.Waiting || seen === ThreadStatus.SendingLock))) return;
+      expected = seen;
+    }
+    this.statusChanged(thread, expected, ThreadStatus.Waking);
     yield* this.preemptDisable();
     const flags = yield cli();
     const me = this.cpuOf();
@@ -672,6 +695,49 @@ export class Kernel implements WaitPort {
     }
     yield irqRestore(flags);
     yield* this.preemptEnable();
+  }
+
+  /** wait_until with a sched::timer: the predicate is `timer.expired() || predicate()`. */
+  *waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean> {
+    const thread = this.current();
+    thread.waitTimer ??= this.newTimer(thread, `${thread.name}.wait`);
+    const timer = thread.waitTimer;
+    let flags = yield cli();
+    this.cpuOf().timers.set(timer, deadlineNs);
+    yield irqRestore(flags);
+    let held = false;
+    yield* this.waitUntil(function* (): Guest<boolean> {
+      if (timer.expired) return true;
+      held = yield* predicate();
+      return held;
+    });
+    // Cancel on the CPU list it was armed on (the thread may have moved since); an expired or
+    // fired timer is in no list, and its pending wake, if any, finds the thread not waiting.
+    flags = yield cli();
+    (timer.list ?? this.cpuOf().timers).cancel(timer);
+    yield irqRestore(flags);
+    return held;
+  }
+
+  /** wake_lock's status hand-shake (§2.7); `send` is mutex.send_lock_unless_already_waiting. */
+  *wakeLock(target: KernelThread, send: () => Guest<boolean>): Guest<boolean> {
+    const thread = this.threads[target.id - 1];
+    if (thread === undefined) throw new Error(`wake_lock: no thread ${target.id}`);
+    const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.SendingLock);
+    if (seen !== ThreadStatus.Waiting) return false;
+    if (yield* send()) {
+      thread.lockSent = true;
+      return true;
+    }
+    yield* this.storeStatus(thread, ThreadStatus.SendingLock, ThreadStatus.Waiting);
+    return false;
+  }
+
+  takeLockSent(): boolean {
+    const thread = this.current();
+    const sent = thread.lockSent;
+    thread.lockSent = false;
+    return sent;
   }
 
   private *fetchOr(cell: Cell, bits: number): Guest<number> {
@@ -880,6 +946,7 @@ export class Kernel implements WaitPort {
         });
       },
       waitUntil: (predicate) => kernel.waitUntil(predicate),
+      waitUntilDeadline: (predicate, deadlineNs) => kernel.waitUntilDeadline(predicate, deadlineNs),
       wake: (thread) => kernel.wake(thread),
     };
   }
