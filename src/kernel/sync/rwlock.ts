@@ -5,14 +5,18 @@
 // pending writer sets PENDING_WRITER to stop new readers and sleeps on `_writer_wait` until the last
 // owning reader clears it and wakes the `_wmtx` owner; readers that find the lock writer-held count
 // themselves pending and sleep on the queue_mpsc `_read_waiters` (§3.2) until a releasing writer
-// turns them into owning readers on their behalf and wakes them. Every atomic step is one effect.
+// turns them into owning readers on their behalf and wakes them. Every atomic step is one effect,
+// including OSv's assertions that load `_readers` (kept in release builds), and the wakes are
+// OSv's: a raw thread wake after the condition was published, not wake_with.
 // Deliberate differences: OSv's fetch_or(PENDING_WRITER) in wlock and fetch_and(~WRITER_LOCK) in
 // wunlock are fetch_adds of that bit (the engine has no fetch_or/and): exact because only the `_wmtx`
 // owner touches bits 30-31, so the bit is known clear (or set) — the old value is asserted, and a run
 // stops at the step that broke it. Cells hold plain integers, so every update's old value is asserted
 // to keep the word in [0, 2^32) and each field in range (OSv asserts less: room for one more owning or
 // pending reader, and runlock's prev > 0). A reader's linked_item is a reused per-thread WaitRecord
-// armed by a store. Retry and admission loops are bounded. Variants put back plausible mistakes.
+// armed by a store; runlock finds the thread that `_wmtx.owner` names in a map (OSv: a pointer).
+// Checker state in plain JS: the writer's id (wunlock and downgrade assert it). Retry and admission
+// loops are bounded. Not modelled: wowned(), has_readers(). Variants put back plausible mistakes.
 
 import {
   type Cell,
