@@ -221,6 +221,13 @@ export class Rwlock {
         yield* port.wake(thread);
         rwlock.onWake?.(thread, "admit");
       },
+      *wakeFromMutex(thread: KernelThread): Guest<void> {
+        yield* port.wakeFromMutex(thread);
+        rwlock.onWake?.(thread, "admit");
+      },
+      waitUntilDeadline: (predicate, deadlineNs) => port.waitUntilDeadline(predicate, deadlineNs),
+      wakeLock: (thread, send) => port.wakeLock(thread, send),
+      takeLockSent: () => port.takeLockSent(),
       preemptDisable: () => port.preemptDisable(),
       preemptEnable: () => port.preemptEnable(),
     };
