@@ -10,6 +10,7 @@ import { durationType, sizeType } from "./units.js";
 // Importing the built-in programs registers them before the schema is built.
 import "./programs/engine.js";
 import "./programs/kernel.js";
+import "./programs/sched.js";
 import "./programs/sync.js";
 
 const limits = z
