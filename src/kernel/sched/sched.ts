@@ -384,8 +384,9 @@ export class Kernel implements WaitPort {
     // Before #11's fix, a thread entered through its first switch did not destroy the pending one.
     if (!this.has("11-terminating-overwrite")) yield* this.afterSwitch(this.cpuOf());
     yield sti();
-    // The template's 1, dropped by thread_main's preempt_enable; the idle thread keeps preemption off.
-    thread.preemptCounter = thread.isIdle ? 1 : 0;
+    // The template's 1, dropped by thread_main's preempt_enable (which honours a reschedule an
+    // interrupt asked for meanwhile); the idle thread keeps preemption off.
+    if (!thread.isIdle) yield* this.preemptEnable();
     thread.result = yield* body(this.api, thread);
     yield* this.complete(thread);
     return thread.result;
@@ -764,7 +765,7 @@ export class Kernel implements WaitPort {
         const thread = queue.shift()!;
         if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
           yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
-        } else if (thread.cpu !== cpu) {
+        } else if (thread.cpu !== cpu && !this.has("0a4b84bd-stale-wakeup")) {
           // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
         } else {
           yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
@@ -856,12 +857,17 @@ export class Kernel implements WaitPort {
     const thread = this.threads[target.id - 1];
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
     this.sim.assert(!thread.reaped, "sched.use-after-free", () => `wake of freed thread ${thread.name}`);
+    // wake() runs under rcu_read_lock: preemption is off from the compare-and-swap on.
+    yield* this.preemptDisable();
     const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Waking);
-    if (seen !== ThreadStatus.Waiting) return; // not waiting: the wake is discarded
+    if (seen !== ThreadStatus.Waiting) {
+      // Not waiting: the wake is discarded.
+      yield* this.preemptEnable();
+      return;
+    }
     // The home CPU is read right after the compare-and-swap, as OSv does: pin(t, cpu) may move a
     // waking thread, and a later read could see its new home and queue it twice there.
     const target_ = thread.cpu;
-    yield* this.preemptDisable();
     const flags = yield cli();
     const me = this.cpuOf();
     target_.incoming[me.index]!.push(thread);

@@ -38,6 +38,10 @@ registerProgram({
     }),
     victim_work: durationType().default(20_000).meta({ description: "a victim's compute per loop" }),
     victim_sleep: durationType().default(20_000).meta({ description: "a victim's sleep per loop" }),
+    waker: z.boolean().default(false).meta({
+      description:
+        "a thread on the last CPU that wakes the victims (spuriously) every `work`, so pins meet waking victims",
+    }),
     migrate_disable: z
       .boolean()
       .default(false)
@@ -89,6 +93,18 @@ registerProgram({
         { priority: context.priority, cpu: cpus - 1 },
       );
       victims.push(victim);
+    }
+    if (params.waker && victims.length > 0) {
+      kernel.spawn(
+        `${prefix}.waker`,
+        function* (api): Guest<void> {
+          while (hoppersDone < context.threads) {
+            yield* api.compute(params.work);
+            for (const victim of victims) yield* api.wake(victim);
+          }
+        },
+        { priority: context.priority, cpu: cpus - 1, pinned: true },
+      );
     }
     for (let i = 0; i < context.threads; i++) {
       const first = startCpu(context, i);
