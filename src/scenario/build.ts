@@ -4,7 +4,7 @@
 import { type ApicOptions, buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
 import { isKernelVariant, Kernel, WAKEUP_IPI_VECTOR } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
-import { findProgram } from "./registry.js";
+import { findProgram, KERNEL_CHECKS } from "./registry.js";
 import type { Scenario } from "./schema.js";
 
 /** A scenario run is cut off after this many events unless its limits say otherwise. */
@@ -53,7 +53,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   const enabled = checkNames(scenario);
   let kernel: Kernel | null = null;
   const osv = (): Kernel => {
-    kernel ??= bootKernel(sim, scenario);
+    kernel ??= bootKernel(sim, scenario, enabled);
     return kernel;
   };
   const metricSources: [number, () => Record<string, number>][] = [];
@@ -81,6 +81,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     }
   });
   const booted = kernel as Kernel | null;
+  if (booted !== null) addKernelChecks(sim, booted, enabled);
   booted?.start();
   const untilNs = scenario.duration;
   return {
@@ -108,7 +109,17 @@ export function costOverrides(cost: Record<string, number | undefined>): Partial
   return out as Partial<CostModel>;
 }
 
-function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
+/** The kernel's own checks the scenario enabled: asserted during the run, and once more at the end. */
+function addKernelChecks(sim: Simulation, kernel: Kernel, enabled: ReadonlySet<string>): void {
+  const ends: Record<string, () => string | null> = {
+    "sched-states": () => null,
+    "sched-progress": () => kernel.progressProblem(),
+    "sched-wake-delivery": () => kernel.wakeDeliveryProblem(),
+  };
+  for (const { name } of KERNEL_CHECKS) if (enabled.has(name)) sim.addCheck(name, ends[name]!);
+}
+
+function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<string>): Kernel {
   const m = scenario.machine;
   const apic: Partial<ApicOptions> = {};
   let skewCyclesMax = 0;
@@ -140,5 +151,7 @@ function bootKernel(sim: Simulation, scenario: Scenario): Kernel {
     variants: scenario.kernel.variants.filter(isKernelVariant),
     // With a duration the run lasts that long; without one it ends when the kernel's workload does.
     stopWhenDone: scenario.duration === undefined,
+    progressBoundNs: enabled.has("sched-progress") ? scenario.kernel.progress_bound : 0,
+    wakeDeliveryBoundNs: enabled.has("sched-wake-delivery") ? scenario.kernel.wake_delivery_bound : 0,
   });
 }

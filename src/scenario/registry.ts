@@ -38,7 +38,25 @@ export interface Program<P = unknown> {
   /** Names of the checks this program can provide; the first ones are enabled by default. */
   checks: readonly { name: string; description: string }[];
   build(context: ProgramContext<P>): WorkloadInstance;
+  /** Whether the workload runs on the OSv kernel with these params (its kernel checks apply then). */
+  usesKernel?(params: P): boolean;
 }
+
+/** Checks the kernel itself provides to any scenario with a workload on it (osv-internals.md §2.16). */
+export const KERNEL_CHECKS: readonly { name: string; description: string }[] = [
+  {
+    name: "sched-states",
+    description: "every thread status change is a legal transition of §2.3 (always asserted)",
+  },
+  {
+    name: "sched-progress",
+    description: "a runnable thread gets its CPU within kernel.progress_bound (checked at every reschedule)",
+  },
+  {
+    name: "sched-wake-delivery",
+    description: "a woken thread reaches a runqueue within kernel.wake_delivery_bound (no lost wakeup)",
+  },
+];
 
 const programs = new Map<string, Program<unknown>>();
 

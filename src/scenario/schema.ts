@@ -10,8 +10,11 @@ import { durationType, sizeType } from "./units.js";
 // Importing the built-in programs registers them before the schema is built.
 import "./programs/engine.js";
 import "./programs/kernel.js";
+import "./programs/newcomer.js";
+import "./programs/rcu.js";
 import "./programs/sched.js";
 import "./programs/sync.js";
+import "./programs/osv-sync.js";
 
 const limits = z
   .strictObject({
@@ -86,8 +89,14 @@ const kernel = z
       .array(z.string())
       .default([])
       .meta({ description: "named historical-bug variants to switch on" }),
+    progress_bound: durationType()
+      .default(1_000_000_000)
+      .meta({ description: "check sched-progress: longest a runnable thread may wait for its CPU" }),
+    wake_delivery_bound: durationType().default(1_000_000_000).meta({
+      description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue",
+    }),
   })
-  .default({ options: "", variants: [] });
+  .prefault({});
 
 function workload() {
   const options = programList().map((program) =>

@@ -1,5 +1,7 @@
-// The scheduler model's surface (the rest of the scheduler lands with the scheduler issue).
+// The scheduler model's surface: runtime math, runqueue, thread states, timers, the Kernel and its
+// ThreadHost.
 
+export { kernelHost } from "./host.js";
 export { type Queueable, Runqueue, runsBefore } from "./runqueue.js";
 export {
   C_INITIAL,

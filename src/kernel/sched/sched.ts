@@ -69,6 +69,13 @@ export interface KernelOptions {
   idlePollNs: number;
   /** Limit on threads. */
   maxThreads: number;
+  /**
+   * Watchdogs (§2.16), off when 0: a runnable thread must get its CPU within `progressBoundNs` of
+   * being queued ("sched-progress"), and a woken thread must reach a runqueue (or run) within it
+   * ("sched-wake-delivery": a wakeup that never lands is a lost wakeup).
+   */
+  progressBoundNs: number;
+  wakeDeliveryBoundNs: number;
 }
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
@@ -77,6 +84,8 @@ export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   idlePolls: 20,
   idlePollNs: 50,
   maxThreads: 4096,
+  progressBoundNs: 0,
+  wakeDeliveryBoundNs: 0,
 });
 
 export type ThreadBody = (api: ThreadApi, self: KThread) => Guest<unknown>;
@@ -148,7 +157,14 @@ export class KThread implements KernelThread, TimerClient {
   /** _timers_need_reload: suspended on the old CPU, to resume on the new one. */
   timersNeedReload = false;
   readonly sleepTimer: Timer;
+  /** The timer of timed waits (OSv: a sched::timer on the waiter's stack), made on first use. */
+  waitTimer: Timer | null = null;
+  /** lock_sent: a wake_lock() sent this thread a mutex; written by the waker under that mutex. */
+  lockSent = false;
   system = false;
+  /** When it last became queued / waking (for the watchdogs). */
+  queuedSinceNs = 0;
+  wakingSinceNs = 0;
   stats = { switches: 0, preemptions: 0, migrations: 0, totalCpuNs: 0 };
   result: unknown;
 
@@ -253,6 +269,8 @@ export interface ThreadApi {
   /** pthread_detach: the reaper frees the thread once it completes. */
   detach(thread: KThread): Guest<void>;
   waitUntil(predicate: () => Guest<boolean>): Guest<void>;
+  /** Waits until `predicate` holds (true) or `deadlineNs` passes (false); see WaitPort. */
+  waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean>;
   wake(thread: KThread): Guest<void>;
   /** Pins the calling thread (or `thread`) to `cpu`, moving it there (sched::thread::pin). */
   pin(cpu: number, thread?: KThread): Guest<void>;
@@ -282,15 +300,23 @@ export class Kernel implements WaitPort {
   readonly cpus: SchedCpu[];
   readonly threads: KThread[] = [];
   readonly options: Readonly<KernelOptions>;
+  /** Threads woken and not yet on a runqueue (for the wake-delivery watchdog). */
+  private readonly wakingThreads = new Set<KThread>();
   /** Threads whose sleep timer fired in the current timer interrupt, to wake from guest code. */
   pendingTimerWakes: KThread[] = [];
   private timerIds = 0;
+  /**
+   * Observers of every context switch on a CPU (plain JS, no effects, so they change no run): RCU's
+   * checker counts quiescent states with one.
+   */
+  readonly switchObservers: ((cpu: SchedCpu, from: KThread, to: KThread) => void)[] = [];
   /** Workload threads not yet terminated; when it drops to 0 the run ends. */
   private liveWorkloadThreads = 0;
   private reaper: Reaper | null = null;
   /** Times a pin(t, cpu) helper found t in migrate_disable and slept 1 ms before retrying. */
   pinRetries = 0;
   readonly api: ThreadApi;
+  private readonly watching: boolean;
 
   constructor(
     readonly sim: Simulation,
@@ -298,6 +324,7 @@ export class Kernel implements WaitPort {
     options: Partial<KernelOptions> = {},
   ) {
     this.options = { ...DEFAULT_KERNEL_OPTIONS, ...options };
+    this.watching = this.options.progressBoundNs > 0 || this.options.wakeDeliveryBoundNs > 0;
     // The wakeup mask is one cell of safe-integer bits (OSv: 64 bits, max_cpus = 64).
     if (machine.cpus.length > 31)
       throw new RangeError(`the scheduler model supports up to 31 CPUs, got ${machine.cpus.length}`);
@@ -542,10 +569,58 @@ export class Kernel implements WaitPort {
 
   // ---- status ------------------------------------------------------------------------------------
 
+  /** Bookkeeping of the watchdogs on every status change (host-side; no effect on the run). */
+  private statusChanged(thread: KThread, from: number, to: number): void {
+    if (to === ThreadStatus.Queued) thread.queuedSinceNs = this.sim.now;
+    if (to === ThreadStatus.Waking) {
+      thread.wakingSinceNs = this.sim.now;
+      this.wakingThreads.add(thread);
+    } else if (from === ThreadStatus.Waking) this.wakingThreads.delete(thread);
+  }
+
+  /** sched-progress: a queued thread of `cpus` that has waited longer than the bound, or null. */
+  progressProblem(cpus: readonly SchedCpu[] = this.cpus): string | null {
+    const bound = this.options.progressBoundNs;
+    const now = this.sim.now;
+    for (const cpu of cpus) {
+      for (const thread of cpu.runqueue) {
+        const waitedNs = now - thread.queuedSinceNs;
+        if (!thread.isIdle && waitedNs > bound)
+          return `${thread.name} has been runnable on cpu${cpu.index} for ${waitedNs} ns without running (bound ${bound} ns)`;
+      }
+    }
+    return null;
+  }
+
+  /** sched-wake-delivery: a woken thread that has not reached a runqueue within the bound, or null. */
+  wakeDeliveryProblem(): string | null {
+    const bound = this.options.wakeDeliveryBoundNs;
+    const now = this.sim.now;
+    for (const thread of this.wakingThreads) {
+      const sinceNs = now - thread.wakingSinceNs;
+      if (sinceNs > bound)
+        return `${thread.name} was woken ${sinceNs} ns ago and never reached a runqueue (bound ${bound} ns): a lost wakeup`;
+    }
+    return null;
+  }
+
+  /** The watchdogs at a reschedule of `cpu` (§2.16): cheap, only this CPU's queue and the woken set. */
+  private checkWatchdogs(cpu: SchedCpu): void {
+    if (this.options.progressBoundNs > 0) {
+      const problem = this.progressProblem([cpu]);
+      if (problem !== null) this.sim.fail("sched-progress", problem);
+    }
+    if (this.options.wakeDeliveryBoundNs > 0) {
+      const problem = this.wakeDeliveryProblem();
+      if (problem !== null) this.sim.fail("sched-wake-delivery", problem);
+    }
+  }
+
   /** A status change from host code (boot), checked against the transition table. */
   private setStatus(thread: KThread, to: number): void {
     const problem = checkTransition(thread.status.value, to);
     if (problem !== null) throw new Error(`${thread.name}: ${problem}`);
+    this.statusChanged(thread, thread.status.value, to);
     thread.status.value = to;
   }
 
@@ -554,6 +629,7 @@ export class Kernel implements WaitPort {
     const problem = checkTransition(from, to);
     if (problem !== null) this.sim.fail("sched.status-transition", `${thread.name}: ${problem}`);
     const old = yield exchange(thread.status, to);
+    this.statusChanged(thread, from, to);
     this.sim.assert(
       old === from,
       "sched.status-transition",
@@ -647,6 +723,7 @@ export class Kernel implements WaitPort {
     );
     cpu.needReschedule = false;
     yield* this.handleIncomingWakeups(cpu);
+    if (this.watching) this.checkWatchdogs(cpu);
     const now = this.sim.now;
     let interval = now - cpu.runningSinceNs;
     cpu.runningSinceNs = now;
@@ -711,6 +788,7 @@ export class Kernel implements WaitPort {
       }
     }
     n.stats.switches++;
+    for (const observe of this.switchObservers) observe(cpu, p, n);
     cpu.current = n;
     yield switchTo(n.context!);
     // Back in p's context, possibly much later and (after migration) on another CPU.
@@ -753,34 +831,44 @@ export class Kernel implements WaitPort {
     );
   }
 
-  /** handle_incoming_wakeups (§2.7), interrupts off. */
+  /**
+   * handle_incoming_wakeups (§2.7): fetch_clear the mask (with interrupts in whatever state the
+   * caller has: the idle loop polls with them on), then drain each flagged source queue under its own
+   * irq_save lock, as OSv does; an empty mask costs one exchange and nothing else.
+   */
   private *handleIncomingWakeups(cpu: SchedCpu): Guest<void> {
     const sources = yield exchange(cpu.mask, 0);
     if (sources === 0) return;
     for (let source = 0; source < cpu.incoming.length; source++) {
       if ((sources & (1 << source)) === 0) continue;
       const queue = cpu.incoming[source]!;
-      yield load(cpu.mask); // the queue drain, one interleaving point per source queue
-      while (queue.length > 0) {
-        const thread = queue.shift()!;
-        if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
-          yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
-        } else if (thread.cpu !== cpu && !this.has("0a4b84bd-stale-wakeup")) {
-          // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
-        } else {
-          yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
-          thread.runtime.updateAfterSleep(cpu.runtime);
-          this.sim.assert(
-            this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
-            "sched.one-runqueue",
-            () => `woken thread ${thread.name} is already queued or running somewhere`,
-          );
-          cpu.runqueue.insertEqual(thread);
-          this.resumeTimers(thread, cpu);
-        }
-      }
+      const flags = yield cli();
+      yield* this.drainIncoming(cpu, queue);
+      yield irqRestore(flags);
     }
     cpu.syncRunqueueSize();
+  }
+
+  /** One source CPU's incoming wakeup queue, interrupts off. */
+  private *drainIncoming(cpu: SchedCpu, queue: KThread[]): Guest<void> {
+    while (queue.length > 0) {
+      const thread = queue.shift()!;
+      if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
+        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
+      } else if (thread.cpu !== cpu && !this.has("0a4b84bd-stale-wakeup")) {
+        // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
+      } else {
+        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
+        thread.runtime.updateAfterSleep(cpu.runtime);
+        this.sim.assert(
+          this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
+          "sched.one-runqueue",
+          () => `woken thread ${thread.name} is already queued or running somewhere`,
+        );
+        cpu.runqueue.insertEqual(thread);
+        this.resumeTimers(thread, cpu);
+      }
+    }
   }
 
   // ---- wait / wake (§2.7) ------------------------------------------------------------------------
@@ -854,20 +942,37 @@ export class Kernel implements WaitPort {
   }
 
   *wake(target: KernelThread): Guest<void> {
+    yield* this.wakeImpl(target, false);
+  }
+
+  /** wake_with_from_mutex: a thread in sending_lock may be woken too (the mutex hands it the lock). */
+  *wakeFromMutex(target: KernelThread): Guest<void> {
+    yield* this.wakeImpl(target, true);
+  }
+
+  /** wake_impl: CAS the status to waking from an allowed state (waiting, or sending_lock). */
+  private *wakeImpl(target: KernelThread, fromMutex: boolean): Guest<void> {
     const thread = this.threads[target.id - 1];
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
     this.sim.assert(!thread.reaped, "sched.use-after-free", () => `wake of freed thread ${thread.name}`);
     // wake() runs under rcu_read_lock: preemption is off from the compare-and-swap on.
     yield* this.preemptDisable();
-    const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Waking);
-    if (seen !== ThreadStatus.Waiting) {
-      // Not waiting: the wake is discarded.
-      yield* this.preemptEnable();
-      return;
+    let expected: number = ThreadStatus.Waiting;
+    for (let rounds = 0; ; rounds++) {
+      this.sim.assert(rounds < 100_000, "sched.wake-rounds", () => `${thread.name}: wake_impl looped`);
+      const seen = yield compareAndSwap(thread.status, expected, ThreadStatus.Waking);
+      if (seen === expected) break;
+      // Not in an allowed state: the wake is discarded.
+      if (!(fromMutex && (seen === ThreadStatus.Waiting || seen === ThreadStatus.SendingLock))) {
+        yield* this.preemptEnable();
+        return;
+      }
+      expected = seen;
     }
     // The home CPU is read right after the compare-and-swap, as OSv does: pin(t, cpu) may move a
     // waking thread, and a later read could see its new home and queue it twice there.
     const target_ = thread.cpu;
+    this.statusChanged(thread, expected, ThreadStatus.Waking);
     const flags = yield cli();
     const me = this.cpuOf();
     target_.incoming[me.index]!.push(thread);
@@ -879,6 +984,49 @@ export class Kernel implements WaitPort {
     }
     yield irqRestore(flags);
     yield* this.preemptEnable();
+  }
+
+  /** wait_until with a sched::timer: the predicate is `timer.expired() || predicate()`. */
+  *waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean> {
+    const thread = this.current();
+    thread.waitTimer ??= this.newTimer(thread, `${thread.name}.wait`);
+    const timer = thread.waitTimer;
+    let flags = yield cli();
+    this.cpuOf().timers.set(timer, deadlineNs);
+    yield irqRestore(flags);
+    let held = false;
+    yield* this.waitUntil(function* (): Guest<boolean> {
+      if (timer.expired) return true;
+      held = yield* predicate();
+      return held;
+    });
+    // Cancel on the CPU list it was armed on (the thread may have moved since); an expired or
+    // fired timer is in no list, and its pending wake, if any, finds the thread not waiting.
+    flags = yield cli();
+    (timer.list ?? this.cpuOf().timers).cancel(timer);
+    yield irqRestore(flags);
+    return held;
+  }
+
+  /** wake_lock's status hand-shake (§2.7); `send` is mutex.send_lock_unless_already_waiting. */
+  *wakeLock(target: KernelThread, send: () => Guest<boolean>): Guest<boolean> {
+    const thread = this.threads[target.id - 1];
+    if (thread === undefined) throw new Error(`wake_lock: no thread ${target.id}`);
+    const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.SendingLock);
+    if (seen !== ThreadStatus.Waiting) return false;
+    if (yield* send()) {
+      thread.lockSent = true;
+      return true;
+    }
+    yield* this.storeStatus(thread, ThreadStatus.SendingLock, ThreadStatus.Waiting);
+    return false;
+  }
+
+  takeLockSent(): boolean {
+    const thread = this.current();
+    const sent = thread.lockSent;
+    thread.lockSent = false;
+    return sent;
   }
 
   private *fetchOr(cell: Cell, bits: number): Guest<number> {
@@ -910,9 +1058,7 @@ export class Kernel implements WaitPort {
       yield store(cpu.idlePoll, 1);
       for (let i = 0; i < this.options.idlePolls; i++) {
         yield compute(this.options.idlePollNs);
-        const flags = yield cli();
         yield* this.handleIncomingWakeups(cpu);
-        yield irqRestore(flags);
         if (cpu.runqueue.size > 0) {
           yield store(cpu.idlePoll, 0);
           return;
@@ -927,9 +1073,7 @@ export class Kernel implements WaitPort {
         return;
       }
       yield stiHlt();
-      const flags = yield cli();
       yield* this.handleIncomingWakeups(cpu);
-      yield irqRestore(flags);
       if (cpu.runqueue.size > 0) return;
     }
   }
@@ -1114,6 +1258,7 @@ export class Kernel implements WaitPort {
   private *pinMove(t: KThread, here: SchedCpu, target: SchedCpu): Guest<void> {
     if ((yield load(t.status)) === ThreadStatus.Waiting) {
       const old = yield exchange(t.status, ThreadStatus.Waking);
+      this.statusChanged(t, old, ThreadStatus.Waking);
       // A racing wake() may have stored waking first: storing it again is harmless.
       this.sim.assert(
         old === ThreadStatus.Waiting || old === ThreadStatus.Waking,
@@ -1297,6 +1442,7 @@ export class Kernel implements WaitPort {
       },
       detach: (thread) => kernel.detach(thread),
       waitUntil: (predicate) => kernel.waitUntil(predicate),
+      waitUntilDeadline: (predicate, deadlineNs) => kernel.waitUntilDeadline(predicate, deadlineNs),
       wake: (thread) => kernel.wake(thread),
       pin: (cpu, thread) => kernel.pinOther(thread ?? kernel.current(), kernel.cpuAt(cpu)),
       unpin: () => kernel.unpin(),

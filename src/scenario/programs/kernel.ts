@@ -6,18 +6,11 @@
 import { z } from "zod";
 import { type Kernel, type KThread, LockfreeMutex, MUTEX_VARIANTS } from "../../kernel/index.js";
 import { formatDuration, type Guest, load, store } from "../../sim/index.js";
-import { type ProgramContext, registerProgram } from "../registry.js";
+import { registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
+import { cpuFor } from "./hosts.js";
 
 /** The CPU the i-th thread of a workload starts on: its pin list round-robin, else CPU 0 (the creator's). */
-function cpuFor(context: ProgramContext<unknown>, i: number): { cpu: number; pinned: boolean } {
-  const pin = context.pin;
-  if (pin === undefined || pin.length === 0) return { cpu: 0, pinned: false };
-  const cpu = pin[i % pin.length]!;
-  if (cpu >= context.osv().cpus.length) throw new RangeError(`pin: cpu ${cpu} does not exist`);
-  return { cpu, pinned: true };
-}
-
 /** Hogs of every cpu-hog workload, per kernel, for the cross-workload fairness check. */
 const hogsOf = new WeakMap<Kernel, KThread[]>();
 
@@ -41,6 +34,7 @@ function fairShare(kernel: Kernel, tolerance: number): string | null {
 
 registerProgram({
   name: "cpu-hog",
+  usesKernel: () => true,
   description: "threads that compute forever in chunks (misc-timeslice, misc-scheduler)",
   params: z.strictObject({
     chunk: durationType().default(1_000_000).meta({ description: "compute per loop iteration" }),
@@ -115,6 +109,7 @@ registerProgram({
 
 registerProgram({
   name: "intermittent",
+  usesKernel: () => true,
   description: "threads that compute for `run`, then sleep for `sleep`, forever (misc-scheduler)",
   params: z.strictObject({
     run: durationType().default(5_000_000),
@@ -142,6 +137,7 @@ registerProgram({
 
 registerProgram({
   name: "sleeper",
+  usesKernel: () => true,
   description: "threads that sleep `count` times for `sleep` each, checking they wake on time",
   params: z.strictObject({
     sleep: durationType().default(1_000_000),
@@ -176,6 +172,7 @@ registerProgram({
 
 registerProgram({
   name: "ping-pong",
+  usesKernel: () => true,
   description: "two threads hand a token back and forth through wait/wake (misc-ctxsw)",
   params: z.strictObject({
     rounds: z.number().int().min(1).max(10_000_000).default(1000),
@@ -227,6 +224,7 @@ registerProgram({
 
 registerProgram({
   name: "thread-churn",
+  usesKernel: () => true,
   description:
     "each thread repeatedly creates a short-lived thread and joins (or detaches) it (tst-threadcomplete)",
   params: z.strictObject({
@@ -308,6 +306,7 @@ registerProgram({
 
 registerProgram({
   name: "osv-mutex-counter",
+  usesKernel: () => true,
   description:
     "OSv threads on the scheduler increment a plain counter under one lockfree::mutex (misc-mutex)",
   params: z.strictObject({

@@ -24,6 +24,7 @@ function placement(context: ProgramContext<unknown>, i: number): { cpu: number; 
 
 registerProgram({
   name: "pin-hop",
+  usesKernel: () => true,
   description:
     "threads pin themselves to the next CPU again and again with a timer armed across each move, optionally pinning a victim thread too (tst-pin)",
   params: z.strictObject({
@@ -158,6 +159,7 @@ registerProgram({
 
 registerProgram({
   name: "rt-worker",
+  usesKernel: () => true,
   description:
     "real-time threads that compute rounds of work in chunks, optionally sleeping or yielding first",
   params: z.strictObject({
@@ -247,6 +249,7 @@ registerProgram({
 
 registerProgram({
   name: "local-waker",
+  usesKernel: () => true,
   description:
     "threads that compute in chunks and after each wake a partner waiting on their own CPU (so every wake ends in preempt_enable and schedule() with preemption on)",
   params: z.strictObject({
