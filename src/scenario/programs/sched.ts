@@ -1,7 +1,9 @@
 // Guest programs for the scheduler's thread API beyond create and join (osv-internals.md §2.10,
 // §2.11): pin-hop (threads pin themselves from CPU to CPU with a timer armed across every move, and
-// may pin a victim thread that sleeps and computes, as tst-pin does) and rt-worker (real-time
-// threads: FIFO among equals, preempted only by a higher priority, running ahead of normal threads).
+// may pin victim threads that sleep and compute, as tst-pin does), rt-worker (real-time threads: FIFO
+// among equals, preempted only by a higher priority, running ahead of normal threads) and local-waker
+// (a thread that keeps waking a partner on its own CPU, so schedule() runs with preemption enabled
+// right after each wake — the path of #178).
 
 import { z } from "zod";
 import type { KThread, Timer } from "../../kernel/index.js";
@@ -46,7 +48,7 @@ registerProgram({
     migrate_disable: z
       .boolean()
       .default(false)
-      .meta({ description: "the victim computes under migrate_disable (pin(t) must wait and retry)" }),
+      .meta({ description: "victims compute under migrate_disable (pin(t) must wait and retry)" }),
     unpin: z
       .boolean()
       .default(false)
