@@ -13,6 +13,10 @@ export const KERNEL_VARIANTS = {
     "a new thread does not destroy the CPU's pending terminating_thread, and complete() overwrites it: that thread is never destroyed and its joiner hangs",
   "e9f0cf29-balancer-overcount":
     "the load balancer counts itself: it migrates when the loads are really equal, leaving a CPU idle",
+  "0a4b84bd-stale-wakeup":
+    "handle_incoming_wakeups queues a thread found in its wakeup queues even when the thread's home is now another CPU (a stale entry left by pin(t, cpu)), so it is queued on two CPUs",
+  "178-reschedule-wrong-cpu":
+    "schedule() reads the current CPU before disabling interrupts: a preemption and a migration in between run the old CPU's reschedule on the new one",
   "rcu-early-callbacks":
     "a mutant, not a historical bug: the RCU grace period ends when all CPUs but one have reached the new generation (an off-by-one), so callbacks can run while a reader on the missing CPU still holds the old object",
 } as const;

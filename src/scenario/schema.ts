@@ -13,6 +13,7 @@ import "./programs/kernel.js";
 import "./programs/newcomer.js";
 import "./programs/rcu.js";
 import "./programs/rwlock.js";
+import "./programs/sched.js";
 import "./programs/sync.js";
 import "./programs/osv-sync.js";
 

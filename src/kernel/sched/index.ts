@@ -23,9 +23,11 @@ export {
 } from "./runtime.js";
 export {
   DEFAULT_KERNEL_OPTIONS,
+  DetachState,
   Kernel,
   type KernelOptions,
   KThread,
+  PIN_RETRY_NS,
   SchedCpu,
   type ThreadApi,
   type ThreadAttr,

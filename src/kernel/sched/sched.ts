@@ -1,13 +1,19 @@
-// OSv's scheduler running as guest code on simulated vCPUs (osv-internals.md §2.3-§2.9, §2.12-§2.14;
-// core/sched.cc). Cross-CPU interactions are effects on shared cells — the status compare-and-swap of
-// wake(), the incoming-wakeup mask, idle_poll, the runqueue size a waker peeks at — and wakeup IPIs
-// go through the APIC, so their interleavings are explored, not decided by the simulator. CPU-local
-// state (runqueue, normalizer, timers, running_since) is plain data, as in OSv where only the owning
-// CPU touches it with interrupts off. Deliberate simplifications, for now: uptime is the host's
-// virtual time (not a kvmclock read); the idle thread polls `idlePolls` times (OSv: 10,000) before
-// halting; the incoming wakeup queues are one effect per push and per drain; the load balancer moves
-// a thread's runtime but not its armed timers (suspend/resume_timers); no pin API, real-time
-// priorities, detach or reaper yet; the status table gains queued -> waking, which the balancer does.
+// OSv's scheduler running as guest code on simulated vCPUs (osv-internals.md §2.3-§2.14; core/sched.cc,
+// include/osv/sched.hh). Cross-CPU interactions are effects on shared cells — the status
+// compare-and-swap of wake(), the incoming-wakeup mask, idle_poll, the runqueue size a waker peeks at,
+// the joiner and detach-state handshakes — and wakeup IPIs go through the APIC, so their
+// interleavings are explored, not decided by the simulator. CPU-local state (runqueue, normalizer,
+// timers, running_since) is plain data, as in OSv where only the owning CPU touches it with
+// interrupts off. Migration (§2.10: the load balancer, pin(), pin(t, cpu)) moves a thread's runtime
+// (export / update_after_sleep) and its armed timers (suspend / resume_timers); real-time priorities
+// follow §2.11 (no time slice), detached threads go to a reaper thread (§2.13). Deliberate
+// simplifications: uptime is the host's virtual time (not a kvmclock read); the idle thread polls
+// `idlePolls` times (OSv: 10,000) before halting; the incoming wakeup queues are one effect per push
+// and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s last
+// reschedule accounts the outgoing stretch on the source CPU's normalizer, where OSv's thread-local
+// current_cpu already names the target (so OSv charges it, and the incoming thread's hysteresis credit,
+// to the target's normalizer from the source CPU); unpin() of another thread is not modelled. The
+// status table gains queued -> waking (the balancer) and waking/queued -> waiting (pin(t, cpu)).
 
 import {
   CpuContext,
@@ -32,9 +38,10 @@ import {
   store,
 } from "../../sim/index.js";
 import type { KernelThread, WaitPort } from "../port/index.js";
+import { LockfreeMutex } from "../sync/index.js";
 import type { KernelVariant } from "../variants.js";
 import { Runqueue } from "./runqueue.js";
-import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, ThreadRuntime } from "./runtime.js";
+import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, THYST_NS, ThreadRuntime } from "./runtime.js";
 import { checkTransition, THREAD_STATUS_NAMES, ThreadStatus } from "./status.js";
 import { Timer, type TimerClient, TimerList } from "./timers.js";
 
@@ -42,6 +49,11 @@ export const TIMER_VECTOR = 0x20;
 /** The load balancer's period (§2.9). */
 export const BALANCE_PERIOD_NS = 100_000_000;
 export const WAKEUP_IPI_VECTOR = 0x21;
+/** pin(t, cpu) retries this often while t holds a temporary migration lock (§2.10). */
+export const PIN_RETRY_NS = 1_000_000;
+
+/** A thread's _detach_state (§2.13): detach() and complete() race on it with compare-and-swap. */
+export const DetachState = { Attached: 0, Detached: 1, AttachedComplete: 2 } as const;
 
 export interface KernelOptions {
   /** Historical-bug variants switched on (osv-internals.md §10). */
@@ -85,6 +97,10 @@ export interface ThreadAttr {
   /** The CPU it starts on (OSv: the creator's CPU unless pinned). */
   cpu?: number;
   pinned?: boolean;
+  /** Real-time priority (§2.11): 0 is a normal thread. */
+  realtime?: number;
+  /** Created detached: the reaper frees it once it completes, nobody joins it. */
+  detached?: boolean;
 }
 
 export interface ThreadRow {
@@ -102,16 +118,44 @@ export interface ThreadRow {
 /** A kernel thread (sched::thread). */
 export class KThread implements KernelThread, TimerClient {
   readonly runtime: ThreadRuntime;
-  readonly realtime = 0;
+  /**
+   * _realtime._priority (§2.11): 0 for a normal thread; rt > 0 runs before every normal thread,
+   * higher before lower, equals FIFO. Only the thread itself changes it, while running (never queued).
+   */
+  realtime = 0;
   /** st: the atomic status every CPU may CAS. */
   readonly status: Cell;
   /** _joiner: the thread (id) that joins, set by compare-and-swap. */
   readonly joiner: Cell;
+  /** _detach_state: attached, detached or attached_complete. */
+  readonly detachState: Cell;
+  /** attr._detached: set at creation or by detach(); nobody may join the thread. */
+  detached = false;
+  /** Freed by the reaper; touching it afterwards is a use-after-free. */
+  reaped = false;
+  /**
+   * The thread-local current_cpu (the home CPU's index), rewritten by whoever migrates the thread.
+   * Only the #178 variant's schedule() reads it; the model otherwise asks the vCPU.
+   */
+  readonly currentCpuTls: Cell;
   context: CpuContext | null = null;
   /** The home CPU (_detached_state->_cpu). */
   cpu: SchedCpu;
   preemptCounter = 1;
+  /**
+   * _migration_lock_counter: > 0 means the load balancer must not move the thread. The thread
+   * changes it while running (migrate_disable/enable, pin); pin(t, cpu)'s helper and the balancer
+   * touch it from t's home CPU while t is off-CPU there — never at the same time: plain data.
+   */
+  migrationLockCounter: number;
+  /** _pinned: pin() holds a permanent +1 on migrationLockCounter. */
   pinned: boolean;
+  /** Model bookkeeping for the "pinned thread never runs elsewhere" check: where pin() put it. */
+  pinnedCpu: SchedCpu | null;
+  /** The armed timers whose client is this thread (they move with it). */
+  readonly activeTimers: Timer[] = [];
+  /** _timers_need_reload: suspended on the old CPU, to resume on the new one. */
+  timersNeedReload = false;
   readonly sleepTimer: Timer;
   /** The timer of timed waits (OSv: a sched::timer on the waiter's stack), made on first use. */
   waitTimer: Timer | null = null;
@@ -135,8 +179,12 @@ export class KThread implements KernelThread, TimerClient {
     this.runtime = new ThreadRuntime(priority);
     this.status = kernel.sim.memory.cell(`${name}.st`, ThreadStatus.Unstarted);
     this.joiner = kernel.sim.memory.cell(`${name}._joiner`, 0);
+    this.detachState = kernel.sim.memory.cell(`${name}._detach_state`, DetachState.Attached);
+    this.currentCpuTls = kernel.sim.memory.cell(`${name}.current_cpu`, cpu.index);
     this.cpu = cpu;
     this.pinned = pinned;
+    this.migrationLockCounter = pinned ? 1 : 0;
+    this.pinnedCpu = pinned ? cpu : null;
     this.sleepTimer = kernel.newTimer(this, `${name}.sleep`);
   }
 
@@ -171,6 +219,8 @@ export class SchedCpu implements TimerClient {
   terminatingThread: KThread | null = null;
   readonly timers: TimerList;
   readonly preemptionTimer: Timer;
+  /** The preemption timer's client is the CPU itself. */
+  readonly activeTimers: Timer[] = [];
 
   constructor(
     readonly kernel: Kernel,
@@ -188,6 +238,8 @@ export class SchedCpu implements TimerClient {
     this.timers = new TimerList(
       (ns) => apic.writeInitialCount(ns),
       () => kernel.sim.now,
+      4096,
+      (check, message) => kernel.sim.fail(check, `cpu${index}: ${message}`),
     );
     this.preemptionTimer = kernel.newTimer(this, `cpu${index}.preemption_timer`);
   }
@@ -203,17 +255,45 @@ export class SchedCpu implements TimerClient {
 /** The guest API workloads are written against (a small POSIX-like surface). */
 export interface ThreadApi {
   readonly port: WaitPort;
+  /** Virtual time as the host sees it (for measurements). */
   now(): number;
+  /** Uptime as the guest reads it (osv::clock::uptime::now()). */
+  clock(): Guest<number>;
   self(): KThread;
   compute(ns: number): Guest<void>;
   sleep(ns: number): Guest<void>;
   yield(): Guest<void>;
   create(name: string, body: ThreadBody, attr?: ThreadAttr): Guest<KThread>;
+  /** Waits for a thread to terminate; joining a detached thread is an error. */
   join(thread: KThread): Guest<void>;
+  /** pthread_detach: the reaper frees the thread once it completes. */
+  detach(thread: KThread): Guest<void>;
   waitUntil(predicate: () => Guest<boolean>): Guest<void>;
   /** Waits until `predicate` holds (true) or `deadlineNs` passes (false); see WaitPort. */
   waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean>;
   wake(thread: KThread): Guest<void>;
+  /** Pins the calling thread (or `thread`) to `cpu`, moving it there (sched::thread::pin). */
+  pin(cpu: number, thread?: KThread): Guest<void>;
+  /** Drops the calling thread's pinning: the load balancer may move it again. */
+  unpin(): Guest<void>;
+  /** While disabled (a counter), the load balancer does not move the calling thread. */
+  migrateDisable(): Guest<void>;
+  migrateEnable(): Guest<void>;
+  /** The calling thread's priority (lower runs more; 1 is the default). */
+  setPriority(priority: number): Guest<void>;
+  /** The calling thread's real-time priority (§2.11; 0 makes it a normal thread again). */
+  setRealtimePriority(realtime: number): Guest<void>;
+}
+
+/** thread::reaper (§2.13): a thread that joins and frees completed detached threads. */
+interface Reaper {
+  readonly thread: KThread;
+  /** _mtx, guarding `zombies`. */
+  readonly mutex: LockfreeMutex;
+  readonly zombies: KThread[];
+  /** Zombies handed over and not yet freed (the run does not stop before they are). */
+  pending: number;
+  freed: number;
 }
 
 export class Kernel implements WaitPort {
@@ -232,6 +312,9 @@ export class Kernel implements WaitPort {
   readonly switchObservers: ((cpu: SchedCpu, from: KThread, to: KThread) => void)[] = [];
   /** Workload threads not yet terminated; when it drops to 0 the run ends. */
   private liveWorkloadThreads = 0;
+  private reaper: Reaper | null = null;
+  /** Times a pin(t, cpu) helper found t in migrate_disable and slept 1 ms before retrying. */
+  pinRetries = 0;
   readonly api: ThreadApi;
   private readonly watching: boolean;
 
@@ -258,6 +341,13 @@ export class Kernel implements WaitPort {
     return new Timer(client, name, ++this.timerIds);
   }
 
+  /** timer_base::set from guest code: arms `timer` in the calling CPU's list, interrupts off. */
+  *setTimer(timer: Timer, timeNs: number): Guest<void> {
+    const flags = yield cli();
+    this.cpuOf().timers.set(timer, timeNs);
+    yield irqRestore(flags);
+  }
+
   // ---- threads -----------------------------------------------------------------------------------
 
   private newThread(name: string, body: ThreadBody, attr: ThreadAttr): KThread {
@@ -275,6 +365,14 @@ export class Kernel implements WaitPort {
       attr.pinned ?? false,
     );
     thread.system = attr.system ?? false;
+    const realtime = attr.realtime ?? 0;
+    if (!(Number.isSafeInteger(realtime) && realtime >= 0))
+      throw new RangeError(`thread ${name}: real-time priority must be a whole number >= 0, got ${realtime}`);
+    thread.realtime = realtime;
+    if (attr.detached === true) {
+      thread.detached = true;
+      thread.detachState.value = DetachState.Detached;
+    }
     if (!thread.system) this.liveWorkloadThreads++;
     this.threads.push(thread);
     thread.context = new CpuContext(name, this.threadMain(thread, body));
@@ -284,14 +382,28 @@ export class Kernel implements WaitPort {
   /** Creates and starts a thread from outside the simulation (boot-time workloads). */
   spawn(name: string, body: ThreadBody, attr: ThreadAttr = {}): KThread {
     const thread = this.newThread(name, body, attr);
-    // start() before anything runs: waiting, then woken straight onto its CPU's runqueue.
+    if (thread.detached) {
+      const reaper = this.newReaper();
+      if (reaper !== null) this.startFromHost(reaper);
+    }
+    this.startFromHost(thread);
+    return thread;
+  }
+
+  /** start() before anything runs: waiting, then woken straight onto its CPU's runqueue. */
+  private startFromHost(thread: KThread): void {
     this.setStatus(thread, ThreadStatus.Waiting);
     this.setStatus(thread, ThreadStatus.Waking);
     this.setStatus(thread, ThreadStatus.Queued);
     thread.runtime.updateAfterSleep(thread.cpu.runtime);
     thread.cpu.runqueue.insertEqual(thread);
     thread.cpu.syncRunqueueSize();
-    return thread;
+  }
+
+  /** start() from guest code: waiting, then wake(). */
+  private *startThread(thread: KThread): Guest<void> {
+    yield* this.storeStatus(thread, ThreadStatus.Unstarted, ThreadStatus.Waiting);
+    yield* this.wake(thread);
   }
 
   /** thread_main: the first code a new thread runs after its first switch_to. */
@@ -299,8 +411,9 @@ export class Kernel implements WaitPort {
     // Before #11's fix, a thread entered through its first switch did not destroy the pending one.
     if (!this.has("11-terminating-overwrite")) yield* this.afterSwitch(this.cpuOf());
     yield sti();
-    // The template's 1, dropped by thread_main's preempt_enable; the idle thread keeps preemption off.
-    thread.preemptCounter = thread.isIdle ? 1 : 0;
+    // The template's 1, dropped by thread_main's preempt_enable (which honours a reschedule an
+    // interrupt asked for meanwhile); the idle thread keeps preemption off.
+    if (!thread.isIdle) yield* this.preemptEnable();
     thread.result = yield* body(this.api, thread);
     yield* this.complete(thread);
     return thread.result;
@@ -308,6 +421,14 @@ export class Kernel implements WaitPort {
 
   /** complete(): terminating, handed to the next thread on this CPU for destroy(). */
   private *complete(thread: KThread): Guest<void> {
+    // The detach handshake: if detach() came first, this thread goes to the reaper; if it comes
+    // later, detach() sees attached_complete and hands it over itself.
+    const detach = yield compareAndSwap(
+      thread.detachState,
+      DetachState.Attached,
+      DetachState.AttachedComplete,
+    );
+    if (detach === DetachState.Detached) yield* this.addZombie(thread);
     if (this.has("cf4c46c4-join-hang")) yield* this.completeBefore_cf4c46c4(thread);
     thread.preemptCounter++;
     yield cli();
@@ -355,8 +476,87 @@ export class Kernel implements WaitPort {
   private threadTerminated(thread: KThread): void {
     if (thread.system) return;
     this.liveWorkloadThreads--;
-    if (this.liveWorkloadThreads === 0 && this.options.stopWhenDone)
+    this.maybeStop();
+  }
+
+  /** With stopWhenDone: stop once every workload thread has terminated and every zombie is freed. */
+  private maybeStop(): void {
+    if (this.liveWorkloadThreads === 0 && (this.reaper?.pending ?? 0) === 0 && this.options.stopWhenDone)
       this.sim.requestStop("all workload threads finished");
+  }
+
+  /** join(): wait until destroy() marks the thread terminated (or return if destroy already ran). */
+  private *joinThread(thread: KThread): Guest<void> {
+    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `join of freed thread ${thread.name}`);
+    const me = this.current();
+    const claimed = yield compareAndSwap(thread.joiner, 0, me.id);
+    if (claimed !== 0) return; // destroy() already ran
+    yield* this.waitUntil(function* () {
+      return (yield load(thread.status)) === ThreadStatus.Terminated;
+    });
+  }
+
+  // ---- detach and the reaper (§2.13) -------------------------------------------------------------
+
+  /** thread::detach(): whoever of detach() and complete() comes second hands the thread to the reaper. */
+  *detach(thread: KThread): Guest<void> {
+    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `detach of freed thread ${thread.name}`);
+    const reaper = this.newReaper();
+    if (reaper !== null) yield* this.startThread(reaper);
+    thread.detached = true;
+    const before = yield compareAndSwap(thread.detachState, DetachState.Attached, DetachState.Detached);
+    if (before === DetachState.AttachedComplete) yield* this.addZombie(thread);
+  }
+
+  /** Creates the reaper thread the first time a thread is detached; answers it, to be started. */
+  private newReaper(): KThread | null {
+    if (this.reaper !== null) return null;
+    const thread = this.newThread("reaper", () => this.reaperMain(), { cpu: 0, system: true });
+    const mutex = new LockfreeMutex(this.sim, this, "reaper._mtx");
+    this.reaper = { thread, mutex, zombies: [], pending: 0, freed: 0 };
+    return thread;
+  }
+
+  /** reaper::add_zombie: queue a completed detached thread under the reaper's mutex and wake it. */
+  private *addZombie(zombie: KThread): Guest<void> {
+    const reaper = this.reaper;
+    if (reaper === null || !zombie.detached)
+      this.sim.fail("sched.reaper", `${zombie.name} handed to the reaper without being detached`);
+    yield* reaper.mutex.lock();
+    this.sim.assert(
+      reaper.zombies.length < this.options.maxThreads,
+      "sched.reaper",
+      "the zombie list outgrew the thread limit",
+    );
+    reaper.zombies.push(zombie);
+    reaper.pending++;
+    yield* this.wake(reaper.thread);
+    yield* reaper.mutex.unlock();
+  }
+
+  /** reaper::reap: waits for zombies, joins each (destroy() may still be on its way) and frees it. */
+  private *reaperMain(): Guest<void> {
+    const reaper = this.reaper!;
+    for (;;) {
+      yield* reaper.mutex.lock();
+      yield* this.waitUntilLocked(reaper.mutex, function* () {
+        return reaper.zombies.length > 0;
+      });
+      while (reaper.zombies.length > 0) {
+        const zombie = reaper.zombies.shift()!;
+        yield* this.joinThread(zombie);
+        zombie.reaped = true;
+        reaper.pending--;
+        reaper.freed++;
+      }
+      yield* reaper.mutex.unlock();
+      this.maybeStop();
+    }
+  }
+
+  /** Detached threads the reaper has freed so far. */
+  get reapedThreads(): number {
+    return this.reaper?.freed ?? 0;
   }
 
   private *afterSwitch(cpu: SchedCpu): Guest<void> {
@@ -452,6 +652,12 @@ export class Kernel implements WaitPort {
     return this.cpuOf().current;
   }
 
+  cpuAt(index: number): SchedCpu {
+    const cpu = this.cpus[index];
+    if (cpu === undefined) throw new RangeError(`no cpu ${index} (the machine has ${this.cpus.length})`);
+    return cpu;
+  }
+
   // ---- preemption control (§2.6) -----------------------------------------------------------------
 
   *preemptDisable(): Guest<void> {
@@ -471,10 +677,27 @@ export class Kernel implements WaitPort {
       yield* this.schedule();
   }
 
-  /** cpu::schedule(): reschedule with interrupts off. */
+  /** cpu::schedule(): reschedule with interrupts off, on the CPU found inside the irq lock (#178). */
   *schedule(): Guest<void> {
+    if (this.has("178-reschedule-wrong-cpu")) {
+      yield* this.scheduleBefore_178();
+      return;
+    }
     const flags = yield cli();
     yield* this.reschedule(this.cpuOf(), false);
+    yield irqRestore(flags);
+  }
+
+  /**
+   * schedule() before ee92f736: the caller reads its current_cpu, then disables interrupts. A
+   * preemption in between, and a migration while preempted, resume it on another CPU, where it runs
+   * the old CPU's reschedule (its runqueue, its preemption timer) — from the wrong vCPU.
+   */
+  private *scheduleBefore_178(): Guest<void> {
+    const index = yield load(this.current().currentCpuTls);
+    const cpu = this.cpus[index]!;
+    const flags = yield cli();
+    yield* this.reschedule(cpu, false);
     yield irqRestore(flags);
   }
 
@@ -486,7 +709,13 @@ export class Kernel implements WaitPort {
 
   // ---- reschedule_from_interrupt (§2.5) ----------------------------------------------------------
 
-  *reschedule(cpu: SchedCpu, fromYield: boolean): Guest<void> {
+  *reschedule(cpu: SchedCpu, fromYield: boolean, preemptAfterNs = THYST_NS): Guest<void> {
+    // cpu::schedule() is static since #178 (ee92f736): one CPU's scheduler never runs on another.
+    this.sim.assert(
+      cpu.vcpu === this.sim.currentRunner,
+      "sched.wrong-cpu",
+      () => `cpu${cpu.index}'s reschedule runs on ${this.sim.currentRunner?.name ?? "no vCPU"}`,
+    );
     this.sim.assert(
       !cpu.vcpu.interruptsEnabled,
       "sched.reschedule-irq",
@@ -523,23 +752,13 @@ export class Kernel implements WaitPort {
     // Renormalization rescales every queued runtime alike (the order holds); nothing else may change them.
     if (cpu.runtime.renormalizeCount !== renormalizations) cpu.runqueue.rescaled();
     if (pStatus === ThreadStatus.Running) {
-      if (cpu.runqueue.size === 0) {
-        cpu.timers.cancel(cpu.preemptionTimer);
-        return;
-      }
-      const head = cpu.runqueue.begin();
-      if (!fromYield && p.runtime.rtt < head.runtime.rtt) {
-        cpu.timers.cancel(cpu.preemptionTimer);
-        const delta = p.runtime.timeUntil(cpu.runtime, head.runtime.rtt);
-        if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
-        return;
-      }
-      if (fromYield && head.isIdle) return;
+      if (this.keepsRunning(cpu, p, fromYield, now)) return;
       p.runtime.hysteresisRunStop(cpu.runtime);
       pQueued = true;
       yield* this.storeStatus(p, ThreadStatus.Running, ThreadStatus.Queued);
       if (!fromYield) {
-        cpu.runqueue.insertEqual(p);
+        // Back in front of its equals: the POSIX rule for a preempted real-time thread.
+        cpu.runqueue.insertFirstEqual(p);
         p.stats.preemptions++;
       }
     } else {
@@ -557,11 +776,16 @@ export class Kernel implements WaitPort {
       () => `${n.name}'s runtime became NaN`,
     );
     this.sim.assert(n !== p, "sched.switch-to-self", `${p.name} switched to itself`);
+    this.checkPlacement(n, cpu);
     if (pQueued && p !== cpu.idle) n.runtime.addContextSwitchPenalty(cpu.runtime);
     cpu.timers.cancel(cpu.preemptionTimer);
-    if (cpu.runqueue.size > 0 && n.realtime === 0) {
-      const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
-      if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
+    // Real-time threads get no preemption timer (SCHED_FIFO; OSv has no time slices).
+    if (n.realtime === 0) {
+      if (fromYield) cpu.timers.set(cpu.preemptionTimer, now + preemptAfterNs);
+      else if (cpu.runqueue.size > 0) {
+        const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
+        if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
+      }
     }
     n.stats.switches++;
     for (const observe of this.switchObservers) observe(cpu, p, n);
@@ -569,6 +793,42 @@ export class Kernel implements WaitPort {
     yield switchTo(n.context!);
     // Back in p's context, possibly much later and (after migration) on another CPU.
     yield* this.afterSwitch(this.cpuOf());
+  }
+
+  /**
+   * Step 3 of reschedule_from_interrupt for a still-running p: whether p keeps the CPU (re-arming the
+   * preemption timer for a normal p that is still ahead). Real-time rules of §2.11: an RT thread
+   * yields only to a higher RT thread (or, from yield(), to an equal one); RT beats every normal thread.
+   */
+  private keepsRunning(cpu: SchedCpu, p: KThread, fromYield: boolean, now: number): boolean {
+    if (cpu.runqueue.size === 0) {
+      cpu.timers.cancel(cpu.preemptionTimer);
+      return true;
+    }
+    const head = cpu.runqueue.begin();
+    if (fromYield) return head.isIdle || (p.realtime > 0 && head.realtime < p.realtime);
+    if (p.realtime > 0) return head.realtime <= p.realtime;
+    if (head.realtime === 0 && p.runtime.rtt < head.runtime.rtt) {
+      cpu.timers.cancel(cpu.preemptionTimer);
+      const delta = p.runtime.timeUntil(cpu.runtime, head.runtime.rtt);
+      if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
+      return true;
+    }
+    return false;
+  }
+
+  /** A thread runs only on its home CPU, and a pinned one only where it was pinned. */
+  private checkPlacement(thread: KThread, cpu: SchedCpu): void {
+    this.sim.assert(
+      thread.cpu === cpu,
+      "sched.home-cpu",
+      () => `${thread.name} (home cpu${thread.cpu.index}) switched in on cpu${cpu.index}`,
+    );
+    this.sim.assert(
+      !thread.pinned || thread.pinnedCpu === cpu,
+      "sched.pinned-elsewhere",
+      () => `${thread.name}, pinned to cpu${thread.pinnedCpu?.index}, switched in on cpu${cpu.index}`,
+    );
   }
 
   /**
@@ -595,7 +855,7 @@ export class Kernel implements WaitPort {
       const thread = queue.shift()!;
       if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
         yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
-      } else if (thread.cpu !== cpu) {
+      } else if (thread.cpu !== cpu && !this.has("0a4b84bd-stale-wakeup")) {
         // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
       } else {
         yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
@@ -606,6 +866,7 @@ export class Kernel implements WaitPort {
           () => `woken thread ${thread.name} is already queued or running somewhere`,
         );
         cpu.runqueue.insertEqual(thread);
+        this.resumeTimers(thread, cpu);
       }
     }
   }
@@ -659,6 +920,27 @@ export class Kernel implements WaitPort {
     }
   }
 
+  /**
+   * wait_until(mutex, pred): the predicate is checked with the mutex held and status waiting; the
+   * mutex is dropped while asleep and taken again before the next check.
+   */
+  private *waitUntilLocked(mutex: LockfreeMutex, predicate: () => Guest<boolean>): Guest<void> {
+    const thread = this.current();
+    for (let rounds = 0; ; rounds++) {
+      this.sim.assert(rounds < 1_000_000, "sched.wait-rounds", `${thread.name}: a million spurious wakeups`);
+      yield* this.preemptDisable();
+      yield* this.storeStatus(thread, ThreadStatus.Running, ThreadStatus.Waiting);
+      if (yield* predicate()) {
+        yield* this.stopWait(thread);
+        return;
+      }
+      yield* mutex.unlock();
+      yield* this.schedule();
+      yield* this.stopWait(thread);
+      yield* mutex.lock();
+    }
+  }
+
   *wake(target: KernelThread): Guest<void> {
     yield* this.wakeImpl(target, false);
   }
@@ -672,20 +954,27 @@ export class Kernel implements WaitPort {
   private *wakeImpl(target: KernelThread, fromMutex: boolean): Guest<void> {
     const thread = this.threads[target.id - 1];
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
+    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `wake of freed thread ${thread.name}`);
+    // wake() runs under rcu_read_lock: preemption is off from the compare-and-swap on.
+    yield* this.preemptDisable();
     let expected: number = ThreadStatus.Waiting;
     for (let rounds = 0; ; rounds++) {
       this.sim.assert(rounds < 100_000, "sched.wake-rounds", () => `${thread.name}: wake_impl looped`);
       const seen = yield compareAndSwap(thread.status, expected, ThreadStatus.Waking);
       if (seen === expected) break;
       // Not in an allowed state: the wake is discarded.
-      if (!(fromMutex && (seen === ThreadStatus.Waiting || seen === ThreadStatus.SendingLock))) return;
+      if (!(fromMutex && (seen === ThreadStatus.Waiting || seen === ThreadStatus.SendingLock))) {
+        yield* this.preemptEnable();
+        return;
+      }
       expected = seen;
     }
+    // The home CPU is read right after the compare-and-swap, as OSv does: pin(t, cpu) may move a
+    // waking thread, and a later read could see its new home and queue it twice there.
+    const target_ = thread.cpu;
     this.statusChanged(thread, expected, ThreadStatus.Waking);
-    yield* this.preemptDisable();
     const flags = yield cli();
     const me = this.cpuOf();
-    const target_ = thread.cpu;
     target_.incoming[me.index]!.push(thread);
     const bit = 1 << me.index;
     const before = yield* this.fetchOr(target_.mask, bit);
@@ -817,18 +1106,208 @@ export class Kernel implements WaitPort {
 
   /** Moves the queued thread with the largest runtime that may migrate from `cpu` to `target`. */
   private *migrateOne(cpu: SchedCpu, target: SchedCpu): Guest<void> {
-    const thread = cpu.runqueue.fromBack().find((t) => !t.pinned && !t.isIdle);
+    const thread = cpu.runqueue.fromBack().find((t) => t.migrationLockCounter === 0);
     if (thread === undefined) return;
     cpu.runqueue.erase(thread);
     cpu.syncRunqueueSize();
+    // Not waiting, so no wake() races this store (OSv's own reasoning).
     yield* this.storeStatus(thread, ThreadStatus.Queued, ThreadStatus.Waking);
-    thread.cpu = target;
-    thread.runtime.exportRuntime(cpu.runtime);
-    thread.stats.migrations++;
+    this.moveThread(thread, cpu, target);
     target.incoming[cpu.index]!.push(thread);
     const bit = 1 << cpu.index;
     const before = yield* this.fetchOr(target.mask, bit);
     if ((before & bit) === 0) yield* this.sendWakeupIpi(target);
+  }
+
+  // ---- migration and pinning (§2.10) --------------------------------------------------------------
+
+  /**
+   * Moves an off-CPU thread's home from `from` to `to` (interrupts off, on `from`): its armed timers
+   * leave `from`'s list, its runtime takes the global form, its thread-local current_cpu is rewritten.
+   */
+  private moveThread(thread: KThread, from: SchedCpu, to: SchedCpu): void {
+    thread.stats.migrations++;
+    this.suspendTimers(thread, from);
+    thread.runtime.exportRuntime(from.runtime);
+    this.setHomeCpu(thread, to);
+  }
+
+  private setHomeCpu(thread: KThread, cpu: SchedCpu): void {
+    thread.cpu = cpu;
+    // remote_thread_local_var(current_cpu): written while the thread is off-CPU (or by itself).
+    thread.currentCpuTls.value = cpu.index;
+  }
+
+  /** suspend_timers (interrupts off, on the CPU the thread leaves). */
+  private suspendTimers(thread: KThread, cpu: SchedCpu): void {
+    if (thread.timersNeedReload) return;
+    thread.timersNeedReload = true;
+    cpu.timers.suspend(thread.activeTimers);
+  }
+
+  /** resume_timers (interrupts off, on the thread's new CPU, as it is queued there). */
+  private resumeTimers(thread: KThread, cpu: SchedCpu): void {
+    if (!thread.timersNeedReload) return;
+    thread.timersNeedReload = false;
+    cpu.timers.resume(thread.activeTimers);
+  }
+
+  /** thread::pin(cpu) for the calling thread: returns running on `target`, pinned there. */
+  *pinSelf(target: SchedCpu): Guest<void> {
+    const t = this.current();
+    if (!t.pinned) {
+      // migrate_disable(): pinning holds a permanent +1.
+      t.migrationLockCounter++;
+      t.pinned = true;
+    }
+    const source = this.cpuOf();
+    t.pinnedCpu = source;
+    if (source === target) return;
+    // t cannot wake itself on the target while it still runs here, so a helper pinned to this CPU
+    // ("wakeme") does it once t has switched out. Both run only on this CPU: `release` is plain data.
+    let release = false;
+    const wakeme = this.newThread(
+      `${t.name}.wakeme`,
+      function* (api): Guest<void> {
+        yield* api.waitUntil(function* () {
+          return release;
+        });
+        yield* api.wake(t);
+      },
+      { cpu: source.index, pinned: true },
+    );
+    yield* this.startThread(wakeme);
+    const flags = yield cli();
+    this.sim.assert(
+      this.cpuOf() === source,
+      "sched.wrong-cpu",
+      () => `${t.name} left cpu${source.index} while pinned`,
+    );
+    this.moveThread(t, source, target);
+    t.pinnedCpu = target;
+    // update_after_sleep against the target's normalizer, read from here as OSv does (a racy read).
+    t.runtime.updateAfterSleep(target.runtime);
+    yield* this.storeStatus(t, ThreadStatus.Running, ThreadStatus.Waiting);
+    // wake_with: make the helper's predicate true, then wake it. It is on this CPU and interrupts are
+    // off, so it runs only after this thread has switched out.
+    release = true;
+    yield* this.wake(wakeme);
+    yield* this.reschedule(source, false);
+    yield irqRestore(flags);
+    // Running on the target now; the helper is joined (OSv: its unique_ptr<thread> goes away).
+    yield* this.joinThread(wakeme);
+  }
+
+  /**
+   * thread::pin(t, cpu) for another thread: a helper started on t's CPU follows t until they share
+   * a CPU, then, with interrupts off (t is off-CPU and belongs to this CPU), re-pins it and moves it.
+   */
+  *pinOther(t: KThread, target: SchedCpu): Guest<void> {
+    if (t === this.current()) return yield* this.pinSelf(target);
+    this.sim.assert(!t.reaped, "sched.use-after-free", () => `pin of freed thread ${t.name}`);
+    const helper = this.newThread(`${t.name}.pinner`, () => this.pinHelper(t, target), {
+      cpu: t.cpu.index,
+      pinned: true,
+    });
+    yield* this.startThread(helper);
+    yield* this.joinThread(helper);
+  }
+
+  private *pinHelper(t: KThread, target: SchedCpu): Guest<void> {
+    let flags = yield cli();
+    // t.cpu is written by whichever CPU last moved t: a racy read, as in OSv.
+    for (let moves = 0; this.cpuOf() !== t.cpu; moves++) {
+      this.sim.assert(moves < 1000, "sched.pin-chase", () => `${t.name} outran its pin helper 1000 times`);
+      const home = t.cpu;
+      yield irqRestore(flags);
+      yield* this.pinSelf(home);
+      flags = yield cli();
+    }
+    const here = this.cpuOf();
+    // An earlier pin explains one count; drop it so that only temporary locks remain.
+    if (t.pinned) t.migrationLockCounter--;
+    if (t.cpu === target) {
+      t.migrationLockCounter++;
+      t.pinned = true;
+      t.pinnedCpu = target;
+      yield irqRestore(flags);
+      return;
+    }
+    // t holds a temporary migration lock: hold one more (t stays here), sleep 1 ms, retry.
+    for (let retries = 0; t.migrationLockCounter > 0; retries++) {
+      this.sim.assert(retries < 100_000, "sched.pin-retry", () => `${t.name} never left migrate_disable`);
+      t.migrationLockCounter++;
+      this.pinRetries++;
+      yield irqRestore(flags);
+      yield* this.api.sleep(PIN_RETRY_NS);
+      flags = yield cli();
+      t.migrationLockCounter--;
+    }
+    t.migrationLockCounter = 1;
+    t.pinned = true;
+    t.pinnedCpu = target;
+    yield* this.pinMove(t, here, target);
+    yield irqRestore(flags);
+  }
+
+  /**
+   * pin(t, cpu)'s move proper. A waiting t is first marked waking, so that a racing wake() cannot
+   * wake it on the old CPU with stale fields; t is then really woken on the target (perhaps
+   * spuriously). A stale wakeup left in this CPU's queues is ignored there (fix 0a4b84bd).
+   */
+  private *pinMove(t: KThread, here: SchedCpu, target: SchedCpu): Guest<void> {
+    if ((yield load(t.status)) === ThreadStatus.Waiting) {
+      const old = yield exchange(t.status, ThreadStatus.Waking);
+      this.statusChanged(t, old, ThreadStatus.Waking);
+      // A racing wake() may have stored waking first: storing it again is harmless.
+      this.sim.assert(
+        old === ThreadStatus.Waiting || old === ThreadStatus.Waking,
+        "sched.status-transition",
+        () => `${t.name}: pin stored waking over ${THREAD_STATUS_NAMES[old] ?? old}`,
+      );
+    }
+    const status = yield load(t.status);
+    if (status === ThreadStatus.Queued) {
+      here.runqueue.erase(t);
+      here.syncRunqueueSize();
+      this.moveThread(t, here, target);
+      yield* this.storeStatus(t, ThreadStatus.Queued, ThreadStatus.Waiting);
+      yield* this.wake(t);
+    } else if (
+      status === ThreadStatus.Waking ||
+      status === ThreadStatus.SendingLock ||
+      status === ThreadStatus.Prestarted
+    ) {
+      this.moveThread(t, here, target);
+      if ((yield load(t.status)) === ThreadStatus.Waking) {
+        yield* this.storeStatus(t, ThreadStatus.Waking, ThreadStatus.Waiting);
+        yield* this.wake(t);
+      }
+    }
+    // Any other status (terminating, terminated): t cannot be moved.
+  }
+
+  /** thread::unpin() for the calling thread: the permanent migration lock goes. */
+  *unpin(): Guest<void> {
+    const t = this.current();
+    if (!t.pinned) return;
+    t.pinned = false;
+    t.pinnedCpu = null;
+    t.migrationLockCounter--;
+  }
+
+  *migrateDisable(): Guest<void> {
+    this.current().migrationLockCounter++;
+  }
+
+  *migrateEnable(): Guest<void> {
+    const t = this.current();
+    t.migrationLockCounter--;
+    this.sim.assert(
+      t.migrationLockCounter >= 0,
+      "sched.migrate-counter",
+      () => `${t.name}: migrate_enable without migrate_disable`,
+    );
   }
 
   // ---- boot --------------------------------------------------------------------------------------
@@ -840,7 +1319,17 @@ export class Kernel implements WaitPort {
     cpu.vcpu.setInterruptHandler(TIMER_VECTOR, () => {
       apic.eoi();
       const due = cpu.timers.fired();
-      for (const timer of due) timer.client.timerFired(timer);
+      for (const timer of due) {
+        // A thread's armed timers follow it (suspend/resume_timers): they fire on its home CPU.
+        const client = timer.client;
+        if (client instanceof KThread)
+          kernel.sim.assert(
+            client.cpu === cpu,
+            "sched.timer-home",
+            () => `${timer.name} fired on cpu${cpu.index}, its thread lives on cpu${client.cpu.index}`,
+          );
+        client.timerFired(timer);
+      }
       const wakes = kernel.pendingTimerWakes;
       kernel.pendingTimerWakes = [];
       if (wakes.length === 0) return undefined;
@@ -909,6 +1398,9 @@ export class Kernel implements WaitPort {
     return {
       port: this,
       now: () => kernel.sim.now,
+      *clock(): Guest<number> {
+        return kernel.sim.now;
+      },
       self: () => kernel.current(),
       *compute(ns: number): Guest<void> {
         yield compute(ns);
@@ -933,21 +1425,39 @@ export class Kernel implements WaitPort {
       *create(name: string, body: ThreadBody, attr: ThreadAttr = {}): Guest<KThread> {
         const cpu = kernel.cpuOf();
         const thread = kernel.newThread(name, body, { cpu: cpu.index, ...attr });
-        yield* kernel.storeStatus(thread, ThreadStatus.Unstarted, ThreadStatus.Waiting);
-        yield* kernel.wake(thread);
+        if (thread.detached) {
+          const reaper = kernel.newReaper();
+          if (reaper !== null) yield* kernel.startThread(reaper);
+        }
+        yield* kernel.startThread(thread);
         return thread;
       },
       *join(thread: KThread): Guest<void> {
-        const me = kernel.current();
-        const claimed = yield compareAndSwap(thread.joiner, 0, me.id);
-        if (claimed !== 0) return; // destroy() already ran
-        yield* kernel.waitUntil(function* () {
-          return (yield load(thread.status)) === ThreadStatus.Terminated;
-        });
+        kernel.sim.assert(
+          !thread.detached,
+          "sched.join-detached",
+          () => `join of detached thread ${thread.name}`,
+        );
+        yield* kernel.joinThread(thread);
       },
+      detach: (thread) => kernel.detach(thread),
       waitUntil: (predicate) => kernel.waitUntil(predicate),
       waitUntilDeadline: (predicate, deadlineNs) => kernel.waitUntilDeadline(predicate, deadlineNs),
       wake: (thread) => kernel.wake(thread),
+      pin: (cpu, thread) => kernel.pinOther(thread ?? kernel.current(), kernel.cpuAt(cpu)),
+      unpin: () => kernel.unpin(),
+      migrateDisable: () => kernel.migrateDisable(),
+      migrateEnable: () => kernel.migrateEnable(),
+      *setPriority(priority: number): Guest<void> {
+        if (!(priority > 0)) throw new RangeError(`priority must be > 0, got ${priority}`);
+        kernel.current().runtime.priority = priority;
+      },
+      *setRealtimePriority(realtime: number): Guest<void> {
+        if (!(Number.isSafeInteger(realtime) && realtime >= 0))
+          throw new RangeError(`real-time priority must be a whole number >= 0, got ${realtime}`);
+        // Only the running thread changes its own: the runqueue order is never disturbed.
+        kernel.current().realtime = realtime;
+      },
     };
   }
 }

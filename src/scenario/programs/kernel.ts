@@ -1,7 +1,7 @@
 // Guest programs that run as OSv threads on the scheduler model (osv-internals.md §9.5's test
 // programs): cpu-hog (misc-timeslice, misc-scheduler, misc-loadbalance), intermittent (run T, sleep
 // T), sleeper, ping-pong (misc-ctxsw: two threads hand a token through wait/wake) and thread-churn
-// (tst-threadcomplete: create and join). Each declares its parameters and checks.
+// (tst-threadcomplete: create and join, or detach). Each declares its parameters and checks.
 
 import { z } from "zod";
 import { type Kernel, type KThread, LockfreeMutex, MUTEX_VARIANTS } from "../../kernel/index.js";
@@ -225,7 +225,8 @@ registerProgram({
 registerProgram({
   name: "thread-churn",
   usesKernel: () => true,
-  description: "each thread repeatedly creates a short-lived thread and joins it (tst-threadcomplete)",
+  description:
+    "each thread repeatedly creates a short-lived thread and joins (or detaches) it (tst-threadcomplete)",
   params: z.strictObject({
     iterations: z.number().int().min(1).max(100_000).default(50),
     work: durationType().default(1000).meta({ description: "compute in each short-lived thread" }),
@@ -235,12 +236,26 @@ registerProgram({
       .min(0)
       .optional()
       .meta({ description: "start the short-lived threads on this CPU" }),
+    detach: z
+      .boolean()
+      .default(false)
+      .meta({ description: "detach each short-lived thread instead of joining it (the reaper frees it)" }),
+    detach_delay: durationType()
+      .default(0)
+      .meta({ description: "compute before detaching, so that the child may complete first" }),
   }),
-  checks: [{ name: "churn-complete", description: "every create/join iteration finishes" }],
+  checks: [
+    {
+      name: "churn-complete",
+      description: "every create/join iteration finishes; with detach, every child ran and was freed",
+    },
+  ],
   build(context) {
     const { params } = context;
     const kernel = context.osv();
     let joined = 0;
+    let finished = 0;
+    const detached: KThread[] = [];
     for (let i = 0; i < context.threads; i++) {
       kernel.spawn(
         `w${context.index}.churn${i}`,
@@ -250,20 +265,40 @@ registerProgram({
               `w${context.index}.churn${i}.${n}`,
               function* (inner): Guest<void> {
                 yield* inner.compute(params.work);
+                finished++;
               },
               params.child_cpu === undefined ? {} : { cpu: params.child_cpu, pinned: true },
             );
-            yield* api.join(child);
-            joined++;
+            if (params.detach) {
+              if (params.detach_delay > 0) yield* api.compute(params.detach_delay);
+              yield* api.detach(child);
+              detached.push(child);
+            } else {
+              yield* api.join(child);
+              joined++;
+            }
           }
         },
         { priority: context.priority, ...cpuFor(context, i) },
       );
     }
     const expected = context.threads * params.iterations;
+    const detachedComplete = (): string | null => {
+      if (detached.length !== expected) return `${detached.length} of ${expected} children detached`;
+      if (finished !== expected) return `${finished} of ${expected} children finished`;
+      const leaked = detached.filter((t) => !t.reaped);
+      return leaked.length === 0
+        ? null
+        : `${leaked.length} detached children never freed (first: ${leaked[0]!.name})`;
+    };
     return {
       endChecks: {
-        "churn-complete": () => (joined === expected ? null : `${joined} of ${expected} joins returned`),
+        "churn-complete": () =>
+          params.detach
+            ? detachedComplete()
+            : joined === expected
+              ? null
+              : `${joined} of ${expected} joins returned`,
       },
     };
   },
