@@ -94,7 +94,7 @@ export function fuzzCommand(io: CliIo) {
       "seeds to run (default: the scenario's explore.runs)",
       parseNonNegativeInteger("--runs"),
     )
-    .option("--time <d>", "run seeds until this much wall time has passed, e.g. 2m (a bare number: seconds)")
+    .option("--time <d>", "run seeds until this much wall time has passed: 120 (seconds) or 2m")
     .option("--jobs <k>", "worker threads", parseNonNegativeInteger("--jobs"), 1)
     .option("--shard <i/n>", "run only shard i of n of the campaign's seeds")
     .option(
@@ -213,10 +213,11 @@ function parseShardOption(text: string): Shard {
   }
 }
 
-/** --time is wall time: a bare number means seconds (`--time 120`), not nanoseconds as in scenarios. */
+/** Wall time: a bare number is seconds (`--time 120`), otherwise a duration with a unit (`2m`). */
 function parseDurationOption(text: string): number {
   try {
-    return /^\s*\d+\s*$/.test(text) ? parseDuration(`${text.trim()}s`) : parseDuration(text);
+    if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.round(Number(text) * 1e9);
+    return parseDuration(text);
   } catch (error) {
     throw new UsageError(`--time: ${(error as Error).message}`);
   }

@@ -19,9 +19,17 @@ export class GuestMemoryError extends RangeError {
 
 const MAX_GUEST_BYTES = 2 ** 31;
 
+/** The backing store starts this small and doubles up to the guest size as addresses are touched. */
+const INITIAL_BACKING_BYTES = 64 * 1024;
+
+/**
+ * Guest physical memory. Zero-filled, as RAM is at boot; the host-side backing grows on demand (a
+ * run that touches 200 KiB of a 64 MiB guest allocates 256 KiB, not 64 MiB: allocating and zeroing
+ * the whole size cost ~40 ms per kernel run), and bytes past the backing read as zero.
+ */
 export class GuestMemory {
-  readonly bytes: Uint8Array;
-  private readonly view: DataView;
+  private bytes: Uint8Array;
+  private view: DataView;
   /** Next free byte for alloc(); allocation is a simple bump pointer (nothing is freed). */
   private nextFree = 0;
 
@@ -29,8 +37,26 @@ export class GuestMemory {
     if (!(Number.isInteger(sizeBytes) && sizeBytes > 0 && sizeBytes <= MAX_GUEST_BYTES)) {
       throw new GuestMemoryError(`guest memory size must be 1..2^31 bytes, got ${sizeBytes}`);
     }
-    this.bytes = new Uint8Array(sizeBytes);
+    this.bytes = new Uint8Array(Math.min(sizeBytes, INITIAL_BACKING_BYTES));
     this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Grows the backing so that [0, endBytes) is held (endBytes <= sizeBytes, checked by the caller). */
+  private hold(endBytes: number): void {
+    if (endBytes <= this.bytes.length) return;
+    let capacity = this.bytes.length;
+    while (capacity < endBytes) capacity *= 2;
+    const bigger = new Uint8Array(Math.min(capacity, this.sizeBytes));
+    bigger.set(this.bytes);
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+
+  /** Fills [startAddr, endAddr) with `value` (host side, like TypedArray.fill). */
+  fill(value: number, startAddr: number, endAddr: number): void {
+    this.check(startAddr, endAddr - startAddr);
+    this.hold(endAddr);
+    this.bytes.fill(value, startAddr, endAddr);
   }
 
   /** Reserves `sizeBytes` at an address aligned to `align` (a power of two) and answers it. */
@@ -55,6 +81,7 @@ export class GuestMemory {
   /** Reads an unsigned little-endian integer of 1, 2, 4 or 8 bytes (8 must fit a safe integer). */
   read(addr: number, width: 1 | 2 | 4 | 8): number {
     this.check(addr, width);
+    if (addr + width > this.bytes.length) return 0;
     switch (width) {
       case 1:
         return this.view.getUint8(addr);
@@ -78,6 +105,7 @@ export class GuestMemory {
     if (!(Number.isSafeInteger(value) && value >= 0 && (width === 8 || value < 2 ** (8 * width)))) {
       throw new GuestMemoryError(`${value} does not fit an unsigned ${8 * width}-bit field at ${addr}`);
     }
+    this.hold(addr + width);
     switch (width) {
       case 1:
         this.view.setUint8(addr, value);
@@ -97,12 +125,14 @@ export class GuestMemory {
   /** Copies bytes out (host side). */
   readBytes(addr: number, length: number): Uint8Array {
     this.check(addr, length);
+    this.hold(addr + length);
     return this.bytes.slice(addr, addr + length);
   }
 
   /** Copies bytes in (host side). */
   writeBytes(addr: number, data: Uint8Array): void {
     this.check(addr, data.length);
+    this.hold(addr + data.length);
     this.bytes.set(data, addr);
   }
 }

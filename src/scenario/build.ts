@@ -4,7 +4,7 @@
 import { type ApicOptions, buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
 import { CLOCK_MONOTONIC_CHECK, isKernelVariant, Kernel, WAKEUP_IPI_VECTOR } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
-import { checksOf, findProgram } from "./registry.js";
+import { findProgram, KERNEL_CHECKS } from "./registry.js";
 import type { Scenario } from "./schema.js";
 
 /** A scenario run is cut off after this many events unless its limits say otherwise. */
@@ -32,7 +32,7 @@ export function checkNames(scenario: Scenario): Set<string> {
   if (scenario.checks.length > 0)
     return new Set(scenario.checks.map((c) => (typeof c === "string" ? c : c.name)));
   const all = new Set<string>();
-  for (const w of scenario.workloads) for (const c of checksOf(findProgram(w.program)!)) all.add(c.name);
+  for (const w of scenario.workloads) for (const c of findProgram(w.program)!.checks) all.add(c.name);
   return all;
 }
 
@@ -81,8 +81,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     }
   });
   const booted = kernel as Kernel | null;
-  // The kernel's own checks are invariants asserted during the run: they held if it got this far.
-  if (booted !== null && enabled.has(CLOCK_MONOTONIC_CHECK)) sim.addCheck(CLOCK_MONOTONIC_CHECK, () => null);
+  if (booted !== null) addKernelChecks(sim, booted, enabled);
   booted?.start();
   const untilNs = scenario.duration;
   return {
@@ -108,6 +107,17 @@ export function costOverrides(cost: Record<string, number | undefined>): Partial
     if (value !== undefined) out[field] = value;
   }
   return out as Partial<CostModel>;
+}
+
+/** The kernel's own checks the scenario enabled: asserted during the run, and once more at the end. */
+function addKernelChecks(sim: Simulation, kernel: Kernel, enabled: ReadonlySet<string>): void {
+  const ends: Record<string, () => string | null> = {
+    "sched-states": () => null,
+    "sched-progress": () => kernel.progressProblem(),
+    "sched-wake-delivery": () => kernel.wakeDeliveryProblem(),
+    [CLOCK_MONOTONIC_CHECK]: () => null,
+  };
+  for (const { name } of KERNEL_CHECKS) if (enabled.has(name)) sim.addCheck(name, ends[name]!);
 }
 
 function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<string>): Kernel {
@@ -146,6 +156,8 @@ function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<st
     variants: scenario.kernel.variants.filter(isKernelVariant),
     // With a duration the run lasts that long; without one it ends when the kernel's workload does.
     stopWhenDone: scenario.duration === undefined,
+    progressBoundNs: enabled.has("sched-progress") ? scenario.kernel.progress_bound : 0,
+    wakeDeliveryBoundNs: enabled.has("sched-wake-delivery") ? scenario.kernel.wake_delivery_bound : 0,
     checkClockMonotonic: enabled.has(CLOCK_MONOTONIC_CHECK),
     apBringupNs,
     workloadsStart: scenario.kernel.workloads_start,

@@ -20,7 +20,6 @@ export {
 export { didYouMean, loadScenarioFile, parseScenario, ScenarioError, type ScenarioProblem } from "./load.js";
 export { spawnCounter } from "./programs/engine.js";
 export {
-  checksOf,
   findProgram,
   KERNEL_CHECKS,
   type Program,

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { isKernelVariant, KERNEL_VARIANTS } from "../kernel/index.js";
-import { checksOf, findProgram } from "./registry.js";
+import { findProgram, KERNEL_CHECKS } from "./registry.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
 export interface ScenarioProblem {
@@ -168,7 +168,8 @@ function semanticProblems(scenario: Scenario): { path: PropertyKey[]; message: s
   const provided = new Set<string>();
   scenario.workloads.forEach((w, i) => {
     const program = findProgram(w.program)!;
-    for (const check of checksOf(program)) provided.add(check.name);
+    for (const check of program.checks) provided.add(check.name);
+    if (program.usesKernel?.(w.params) === true) for (const check of KERNEL_CHECKS) provided.add(check.name);
     if (program.name === "peterson" && w.threads !== 2) {
       problems.push({
         path: ["workloads", i, "threads"],

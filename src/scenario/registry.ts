@@ -37,27 +37,31 @@ export interface Program<P = unknown> {
   params: z.ZodType<P>;
   /** Names of the checks this program can provide; the first ones are enabled by default. */
   checks: readonly { name: string; description: string }[];
-  /** Its threads run on the OSv kernel model, so a scenario may also name the KERNEL_CHECKS. */
-  runsOnKernel?: boolean;
   build(context: ProgramContext<P>): WorkloadInstance;
+  /** Whether the workload runs on the OSv kernel with these params (its kernel checks apply then). */
+  usesKernel?(params: P): boolean;
 }
 
-/**
- * Checks the OSv kernel model itself provides to any scenario with a kernel program (asserted during
- * the run; enabled like a program's checks).
- */
+/** Checks the kernel itself provides to any scenario with a workload on it (osv-internals.md §2.16). */
 export const KERNEL_CHECKS: readonly { name: string; description: string }[] = [
+  {
+    name: "sched-states",
+    description: "every thread status change is a legal transition of §2.3 (always asserted)",
+  },
+  {
+    name: "sched-progress",
+    description: "a runnable thread gets its CPU within kernel.progress_bound (checked at every reschedule)",
+  },
+  {
+    name: "sched-wake-delivery",
+    description: "a woken thread reaches a runqueue within kernel.wake_delivery_bound (no lost wakeup)",
+  },
   {
     name: CLOCK_MONOTONIC_CHECK,
     description:
       "every uptime read on a CPU is >= that CPU's previous read (and >= 0); the timer_set abort on a clock that went backwards is reported under this name whether enabled or not",
   },
 ];
-
-/** The checks a scenario may name for `program`: its own, and the kernel's if it runs on the kernel. */
-export function checksOf(program: Program<unknown>): readonly { name: string; description: string }[] {
-  return program.runsOnKernel === true ? [...program.checks, ...KERNEL_CHECKS] : program.checks;
-}
 
 const programs = new Map<string, Program<unknown>>();
 

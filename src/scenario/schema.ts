@@ -10,7 +10,12 @@ import { durationType, sizeType } from "./units.js";
 // Importing the built-in programs registers them before the schema is built.
 import "./programs/engine.js";
 import "./programs/kernel.js";
+import "./programs/newcomer.js";
+import "./programs/rcu.js";
+import "./programs/rwlock.js";
+import "./programs/sched.js";
 import "./programs/sync.js";
+import "./programs/osv-sync.js";
 
 const limits = z
   .strictObject({
@@ -85,12 +90,18 @@ const kernel = z
       .array(z.string())
       .default([])
       .meta({ description: "named historical-bug variants to switch on" }),
+    progress_bound: durationType()
+      .default(1_000_000_000)
+      .meta({ description: "check sched-progress: longest a runnable thread may wait for its CPU" }),
+    wake_delivery_bound: durationType().default(1_000_000_000).meta({
+      description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue",
+    }),
     workloads_start: z.enum(["after-boot", "with-cpu"]).default("after-boot").meta({
       description:
         "after-boot: workload threads start once every CPU has set up its clock; with-cpu: they sit on their CPU's runqueue from the moment it starts (like OSv's per-CPU kernel threads)",
     }),
   })
-  .default({ options: "", variants: [], workloads_start: "after-boot" });
+  .prefault({});
 
 function workload() {
   const options = programList().map((program) =>

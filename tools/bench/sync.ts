@@ -1,8 +1,10 @@
-// Mutex benchmarks: wall-clock rate of lock+unlock pairs for one thread (the fast path), and of
-// lock hand-overs between 4 contending threads (direct hand-offs plus handoff-token takes). Each
-// prints as `name value unit`. Wall-clock reads are fine here: this measures the simulator.
+// Sync benchmarks: wall-clock rate of lock+unlock pairs for one thread (the fast path), of lock
+// hand-overs between 4 contending threads (direct hand-offs plus handoff-token takes), and of RCU
+// grace periods on the scheduler model. Each prints as `name value unit`. Wall-clock reads are fine
+// here: this measures the simulator.
 
-import { LockfreeMutex, type MutexStats, ProcessWaitPort } from "../../src/kernel/index.js";
+import { buildMachine } from "../../src/hw/index.js";
+import { Kernel, LockfreeMutex, type MutexStats, ProcessWaitPort, rcuOf } from "../../src/kernel/index.js";
 import { type Guest, type RunResult, Simulation } from "../../src/sim/index.js";
 import { medianRate } from "./measure.js";
 
@@ -59,12 +61,46 @@ export function measureContendedHandoffsPerWallSec(pairsPerThread = 50_000, tria
   );
 }
 
-/** Prints both measurements as `name value unit` lines. */
+/**
+ * RCU on 2 vCPUs: a thread on cpu0 rcu_disposes an object and calls rcu_synchronize, `rounds` times
+ * (each a grace period in which rcu0 requests rcu1, which wakes cpu1 from halt with an IPI); answers
+ * the grace periods completed.
+ */
+export function runRcuGracePeriods(rounds: number, seed: number): number {
+  const sim = new Simulation({ seed, keepChoiceLog: false, limits: { maxEvents: 100_000_000 } });
+  const kernel = new Kernel(sim, buildMachine(sim, { cpus: 2, memoryBytes: 1 << 20 }));
+  const rcu = rcuOf(kernel);
+  kernel.spawn(
+    "deferrer",
+    function* (): Guest<void> {
+      for (let i = 0; i < rounds; i++) {
+        yield* rcu.dispose(rcu.objects.allocate(i, "bench object"), "bench object");
+        yield* rcu.synchronize();
+      }
+    },
+    { cpu: 0, pinned: true },
+  );
+  kernel.start();
+  const result = sim.run();
+  if (result.outcome !== "ok") throw new Error(`rcu bench run ended ${result.outcome}: ${result.reason}`);
+  if (rcu.objects.freed !== rounds) throw new Error(`rcu bench freed ${rcu.objects.freed} of ${rounds}`);
+  return rcu.stats.gracePeriods;
+}
+
+/** sync.rcu.grace_periods_per_wall_sec: RCU grace periods completed per wall second. */
+export function measureRcuGracePeriodsPerWallSec(rounds = 500, trials = 5, warmups = 1): number {
+  return medianRate((trial) => runRcuGracePeriods(rounds, 100 + trial), trials, warmups);
+}
+
+/** Prints the measurements as `name value unit` lines. */
 export function printSyncBench(): void {
   console.log(
     `sync.mutex.uncontended_pairs_per_wall_sec ${measureUncontendedPairsPerWallSec()} pairs_per_sec`,
   );
   console.log(
     `sync.mutex.contended_handoffs_per_wall_sec ${measureContendedHandoffsPerWallSec()} handoffs_per_sec`,
+  );
+  console.log(
+    `sync.rcu.grace_periods_per_wall_sec ${measureRcuGracePeriodsPerWallSec()} grace_periods_per_sec`,
   );
 }

@@ -96,7 +96,7 @@ export class Vring {
   static allocate(memory: GuestMemory, num: number, alignBytes = VIRTIO_PCI_VRING_ALIGN): Vring {
     const layout = vringLayout(num, alignBytes);
     const base = memory.alloc(layout.totalSizeBytes, 4096);
-    memory.bytes.fill(0, base, base + layout.totalSizeBytes);
+    memory.fill(0, base, base + layout.totalSizeBytes);
     return new Vring(base, num, alignBytes);
   }
   desc(id: number): number {

@@ -1,6 +1,8 @@
-// The scheduler model's surface: runtime arithmetic, runqueue, status table, timers, the clock, the kernel.
+// The scheduler model's surface: runtime math, runqueue, thread states, timers, the clock, the Kernel
+// and its ThreadHost.
 
 export { CLOCK_MONOTONIC_CHECK, KernelClock, type KernelClockOptions } from "./clock.js";
+export { kernelHost } from "./host.js";
 export { type Queueable, Runqueue, runsBefore } from "./runqueue.js";
 export {
   C_INITIAL,
@@ -22,9 +24,11 @@ export {
 } from "./runtime.js";
 export {
   DEFAULT_KERNEL_OPTIONS,
+  DetachState,
   Kernel,
   type KernelOptions,
   KThread,
+  PIN_RETRY_NS,
   SchedCpu,
   type ThreadApi,
   type ThreadAttr,

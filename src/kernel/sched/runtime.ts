@@ -136,8 +136,11 @@ export class ThreadRuntime {
     return Math.trunc(ret);
   }
 
-  /** Before migrating: convert R'' to its global form (divide by this CPU's c). */
+  /** Before migrating: convert R'' to its global form (divide by this CPU's c), unless it already is. */
   exportRuntime(cpu: CpuRuntime): void {
+    // A thread moved again before any CPU imported its runtime (pin of a thread still waking after
+    // a migration) keeps the global form it has.
+    if (this.renormalizeCount === -1) return;
     this.rtt = f(this.rtt / cpu.c);
     this.renormalizeCount = -1;
   }

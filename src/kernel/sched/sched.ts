@@ -1,22 +1,29 @@
-// OSv's scheduler running as guest code on simulated vCPUs (osv-internals.md §2.3-§2.9, §2.12-§2.14;
-// core/sched.cc). Cross-CPU interactions are effects on shared cells — the status compare-and-swap of
-// wake(), the incoming-wakeup mask, idle_poll, the runqueue size a waker peeks at — and wakeup IPIs
-// go through the APIC, so their interleavings are explored, not decided by the simulator. CPU-local
-// state (runqueue, normalizer, timers, running_since) is plain data, as in OSv where only the owning
-// CPU touches it with interrupts off. Time is OSv's uptime, read through kvmclock on the current CPU
-// (clock.ts) wherever OSv calls osv::clock::uptime::now(): reschedule's interval and preemption
-// deadline (the runtime accounting too, as in OSv, which takes an interval <= 0 as a context-switch
-// penalty), the timer list, sleep deadlines and the API's clock. Boot follows §9.1 as far as the
-// clock needs (arch/x64/smp.cc, drivers/clock-common.cc): each CPU's balancer thread runs first and
-// fires the CPU notifiers under OSv's global notifier mutex, which set up that CPU's clock;
-// application processors may come up staggered (`apBringupNs`). Workload threads start once every
-// CPU has run its notifiers (OSv's application starts after smp_launch and milliseconds of further
-// init), or, with `workloadsStart: "with-cpu"`, sit on their CPU's runqueue from the moment it
-// starts, as OSv's per-CPU kernel threads do. Deliberate simplifications, for now: reschedule's own
-// work is one compute (`rescheduleNs`); the idle thread polls `idlePolls` times (OSv: 10,000) before
-// halting; the incoming wakeup queues are one effect per push and per drain; the load balancer moves
-// a thread's runtime but not its armed timers (suspend/resume_timers); no pin API, real-time
-// priorities, detach or reaper yet; the status table gains queued -> waking, which the balancer does.
+// OSv's scheduler running as guest code on simulated vCPUs (osv-internals.md §2.3-§2.14; core/sched.cc,
+// include/osv/sched.hh). Cross-CPU interactions are effects on shared cells — the status
+// compare-and-swap of wake(), the incoming-wakeup mask, idle_poll, the runqueue size a waker peeks at,
+// the joiner and detach-state handshakes — and wakeup IPIs go through the APIC, so their
+// interleavings are explored, not decided by the simulator. CPU-local state (runqueue, normalizer,
+// timers, running_since) is plain data, as in OSv where only the owning CPU touches it with
+// interrupts off. Time is OSv's uptime, read through kvmclock on the current CPU (clock.ts) wherever
+// OSv calls osv::clock::uptime::now(): reschedule's interval and preemption deadline (the runtime
+// accounting too, as in OSv, which takes an interval <= 0 as a context-switch penalty), the timer
+// list, sleep and timed-wait deadlines and the API's clock. Boot follows §9.1 as far as the clock
+// needs (arch/x64/smp.cc, drivers/clock-common.cc): each CPU's balancer thread runs first and fires
+// the CPU notifiers under OSv's global notifier mutex, which set up that CPU's clock; application
+// processors may come up staggered (`apBringupNs`). Workload threads start once every CPU has run
+// its notifiers (OSv's application starts after smp_launch and milliseconds of further init), or,
+// with `workloadsStart: "with-cpu"`, sit on their CPU's runqueue from the moment it starts, as OSv's
+// per-CPU kernel threads do. Migration (§2.10: the load balancer, pin(), pin(t, cpu)) moves a
+// thread's runtime (export / update_after_sleep) and its armed timers (suspend / resume_timers);
+// real-time priorities follow §2.11 (no time slice), detached threads go to a reaper thread (§2.13).
+// Deliberate simplifications: reschedule's own work is one compute (`rescheduleNs`); the idle thread
+// polls `idlePolls` times (OSv: 10,000) before halting; the incoming wakeup queues are one effect per
+// push and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s
+// last reschedule accounts the outgoing stretch on the source CPU's normalizer, where OSv's
+// thread-local current_cpu already names the target (so OSv charges it, and the incoming thread's
+// hysteresis credit, to the target's normalizer from the source CPU); unpin() of another thread is
+// not modelled; the watchdogs measure waits in the host's virtual time. The status table gains
+// queued -> waking (the balancer) and waking/queued -> waiting (pin(t, cpu)).
 
 import {
   CpuContext,
@@ -41,11 +48,11 @@ import {
   store,
 } from "../../sim/index.js";
 import type { KernelThread, WaitPort } from "../port/index.js";
-import { LockfreeMutex } from "../sync/mutex.js";
+import { LockfreeMutex } from "../sync/index.js";
 import type { KernelVariant } from "../variants.js";
 import { CLOCK_MONOTONIC_CHECK, KernelClock } from "./clock.js";
 import { Runqueue } from "./runqueue.js";
-import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, ThreadRuntime } from "./runtime.js";
+import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, THYST_NS, ThreadRuntime } from "./runtime.js";
 import { checkTransition, THREAD_STATUS_NAMES, ThreadStatus } from "./status.js";
 import { Timer, type TimerClient, TimerList } from "./timers.js";
 
@@ -53,6 +60,11 @@ export const TIMER_VECTOR = 0x20;
 /** The load balancer's period (§2.9). */
 export const BALANCE_PERIOD_NS = 100_000_000;
 export const WAKEUP_IPI_VECTOR = 0x21;
+/** pin(t, cpu) retries this often while t holds a temporary migration lock (§2.10). */
+export const PIN_RETRY_NS = 1_000_000;
+
+/** A thread's _detach_state (§2.13): detach() and complete() race on it with compare-and-swap. */
+export const DetachState = { Attached: 0, Detached: 1, AttachedComplete: 2 } as const;
 
 export interface KernelOptions {
   /** Historical-bug variants switched on (osv-internals.md §10). */
@@ -91,6 +103,13 @@ export interface KernelOptions {
    * so a CPU hog there keeps its CPU until the clock starts).
    */
   workloadsStart: "after-boot" | "with-cpu";
+  /**
+   * Watchdogs (§2.16), off when 0: a runnable thread must get its CPU within `progressBoundNs` of
+   * being queued ("sched-progress"), and a woken thread must reach a runqueue (or run) within it
+   * ("sched-wake-delivery": a wakeup that never lands is a lost wakeup).
+   */
+  progressBoundNs: number;
+  wakeDeliveryBoundNs: number;
 }
 
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
@@ -103,6 +122,8 @@ export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   checkClockMonotonic: true,
   apBringupNs: null,
   workloadsStart: "after-boot",
+  progressBoundNs: 0,
+  wakeDeliveryBoundNs: 0,
 });
 
 export type ThreadBody = (api: ThreadApi, self: KThread) => Guest<unknown>;
@@ -114,6 +135,10 @@ export interface ThreadAttr {
   /** The CPU it starts on (OSv: the creator's CPU unless pinned). */
   cpu?: number;
   pinned?: boolean;
+  /** Real-time priority (§2.11): 0 is a normal thread. */
+  realtime?: number;
+  /** Created detached: the reaper frees it once it completes, nobody joins it. */
+  detached?: boolean;
 }
 
 export interface ThreadRow {
@@ -131,18 +156,53 @@ export interface ThreadRow {
 /** A kernel thread (sched::thread). */
 export class KThread implements KernelThread, TimerClient {
   readonly runtime: ThreadRuntime;
-  readonly realtime = 0;
+  /**
+   * _realtime._priority (§2.11): 0 for a normal thread; rt > 0 runs before every normal thread,
+   * higher before lower, equals FIFO. Only the thread itself changes it, while running (never queued).
+   */
+  realtime = 0;
   /** st: the atomic status every CPU may CAS. */
   readonly status: Cell;
   /** _joiner: the thread (id) that joins, set by compare-and-swap. */
   readonly joiner: Cell;
+  /** _detach_state: attached, detached or attached_complete. */
+  readonly detachState: Cell;
+  /** attr._detached: set at creation or by detach(); nobody may join the thread. */
+  detached = false;
+  /** Freed by the reaper; touching it afterwards is a use-after-free. */
+  reaped = false;
+  /**
+   * The thread-local current_cpu (the home CPU's index), rewritten by whoever migrates the thread.
+   * Only the #178 variant's schedule() reads it; the model otherwise asks the vCPU.
+   */
+  readonly currentCpuTls: Cell;
   context: CpuContext | null = null;
   /** The home CPU (_detached_state->_cpu). */
   cpu: SchedCpu;
   preemptCounter = 1;
+  /**
+   * _migration_lock_counter: > 0 means the load balancer must not move the thread. The thread
+   * changes it while running (migrate_disable/enable, pin); pin(t, cpu)'s helper and the balancer
+   * touch it from t's home CPU while t is off-CPU there — never at the same time: plain data.
+   */
+  migrationLockCounter: number;
+  /** _pinned: pin() holds a permanent +1 on migrationLockCounter. */
   pinned: boolean;
+  /** Model bookkeeping for the "pinned thread never runs elsewhere" check: where pin() put it. */
+  pinnedCpu: SchedCpu | null;
+  /** The armed timers whose client is this thread (they move with it). */
+  readonly activeTimers: Timer[] = [];
+  /** _timers_need_reload: suspended on the old CPU, to resume on the new one. */
+  timersNeedReload = false;
   readonly sleepTimer: Timer;
+  /** The timer of timed waits (OSv: a sched::timer on the waiter's stack), made on first use. */
+  waitTimer: Timer | null = null;
+  /** lock_sent: a wake_lock() sent this thread a mutex; written by the waker under that mutex. */
+  lockSent = false;
   system = false;
+  /** When it last became queued / waking (for the watchdogs). */
+  queuedSinceNs = 0;
+  wakingSinceNs = 0;
   stats = { switches: 0, preemptions: 0, migrations: 0, totalCpuNs: 0 };
   result: unknown;
 
@@ -157,8 +217,12 @@ export class KThread implements KernelThread, TimerClient {
     this.runtime = new ThreadRuntime(priority);
     this.status = kernel.sim.memory.cell(`${name}.st`, ThreadStatus.Unstarted);
     this.joiner = kernel.sim.memory.cell(`${name}._joiner`, 0);
+    this.detachState = kernel.sim.memory.cell(`${name}._detach_state`, DetachState.Attached);
+    this.currentCpuTls = kernel.sim.memory.cell(`${name}.current_cpu`, cpu.index);
     this.cpu = cpu;
     this.pinned = pinned;
+    this.migrationLockCounter = pinned ? 1 : 0;
+    this.pinnedCpu = pinned ? cpu : null;
     this.sleepTimer = kernel.newTimer(this, `${name}.sleep`);
   }
 
@@ -171,8 +235,16 @@ export class KThread implements KernelThread, TimerClient {
   }
 
   /** thread::timer_fired: wake_with_irq_disabled. */
-  timerFired(): Guest<void> {
-    return this.kernel.wake(this);
+  timerFired(timer: Timer): Guest<void> {
+    const kernel = this.kernel;
+    const here = kernel.cpuOf();
+    // A thread's armed timers follow it (suspend/resume_timers): they fire on its home CPU.
+    kernel.sim.assert(
+      this.cpu === here,
+      "sched.timer-home",
+      () => `${timer.name} fired on cpu${here.index}, its thread lives on cpu${this.cpu.index}`,
+    );
+    return kernel.wake(this);
   }
 }
 
@@ -194,6 +266,8 @@ export class SchedCpu implements TimerClient {
   terminatingThread: KThread | null = null;
   readonly timers: TimerList;
   readonly preemptionTimer: Timer;
+  /** The preemption timer's client is the CPU itself. */
+  readonly activeTimers: Timer[] = [];
 
   constructor(
     readonly kernel: Kernel,
@@ -216,6 +290,7 @@ export class SchedCpu implements TimerClient {
           CLOCK_MONOTONIC_CHECK,
           `cpu${index}: timer_set::expire(${now}) with last ${last}: the clock went backwards (OSv aborts)`,
         ),
+      fail: (check, message) => kernel.sim.fail(check, `cpu${index}: ${message}`),
     });
     this.preemptionTimer = kernel.newTimer(this, `cpu${index}.preemption_timer`);
   }
@@ -235,14 +310,43 @@ export interface ThreadApi {
   readonly port: WaitPort;
   /** osv::clock::uptime::now() on the calling thread's CPU. */
   now(): Guest<number>;
+  /** The same uptime read as now() (kept for programs written against the earlier API). */
+  clock(): Guest<number>;
   self(): KThread;
   compute(ns: number): Guest<void>;
   sleep(ns: number): Guest<void>;
   yield(): Guest<void>;
   create(name: string, body: ThreadBody, attr?: ThreadAttr): Guest<KThread>;
+  /** Waits for a thread to terminate; joining a detached thread is an error. */
   join(thread: KThread): Guest<void>;
+  /** pthread_detach: the reaper frees the thread once it completes. */
+  detach(thread: KThread): Guest<void>;
   waitUntil(predicate: () => Guest<boolean>): Guest<void>;
+  /** Waits until `predicate` holds (true) or `deadlineNs` passes (false); see WaitPort. */
+  waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean>;
   wake(thread: KThread): Guest<void>;
+  /** Pins the calling thread (or `thread`) to `cpu`, moving it there (sched::thread::pin). */
+  pin(cpu: number, thread?: KThread): Guest<void>;
+  /** Drops the calling thread's pinning: the load balancer may move it again. */
+  unpin(): Guest<void>;
+  /** While disabled (a counter), the load balancer does not move the calling thread. */
+  migrateDisable(): Guest<void>;
+  migrateEnable(): Guest<void>;
+  /** The calling thread's priority (lower runs more; 1 is the default). */
+  setPriority(priority: number): Guest<void>;
+  /** The calling thread's real-time priority (§2.11; 0 makes it a normal thread again). */
+  setRealtimePriority(realtime: number): Guest<void>;
+}
+
+/** thread::reaper (§2.13): a thread that joins and frees completed detached threads. */
+interface Reaper {
+  readonly thread: KThread;
+  /** _mtx, guarding `zombies`. */
+  readonly mutex: LockfreeMutex;
+  readonly zombies: KThread[];
+  /** Zombies handed over and not yet freed (the run does not stop before they are). */
+  pending: number;
+  freed: number;
 }
 
 export class Kernel implements WaitPort {
@@ -252,13 +356,24 @@ export class Kernel implements WaitPort {
   readonly clock: KernelClock;
   /** cpu::notifier::_mtx: the global mutex CPU notifiers (the clock's setup_cpu) run under. */
   readonly notifierMutex: LockfreeMutex;
+  /** Threads woken and not yet on a runqueue (for the wake-delivery watchdog). */
+  private readonly wakingThreads = new Set<KThread>();
   private timerIds = 0;
   private started = false;
   /** Workload threads spawned before start(), woken when every CPU has set up its clock. */
   private readonly pendingStart: KThread[] = [];
+  /**
+   * Observers of every context switch on a CPU (plain JS, no effects, so they change no run): RCU's
+   * checker counts quiescent states with one.
+   */
+  readonly switchObservers: ((cpu: SchedCpu, from: KThread, to: KThread) => void)[] = [];
   /** Workload threads not yet terminated; when it drops to 0 the run ends. */
   private liveWorkloadThreads = 0;
+  private reaper: Reaper | null = null;
+  /** Times a pin(t, cpu) helper found t in migrate_disable and slept 1 ms before retrying. */
+  pinRetries = 0;
   readonly api: ThreadApi;
+  private readonly watching: boolean;
 
   constructor(
     readonly sim: Simulation,
@@ -266,6 +381,7 @@ export class Kernel implements WaitPort {
     options: Partial<KernelOptions> = {},
   ) {
     this.options = { ...DEFAULT_KERNEL_OPTIONS, ...options };
+    this.watching = this.options.progressBoundNs > 0 || this.options.wakeDeliveryBoundNs > 0;
     // The wakeup mask is one cell of safe-integer bits (OSv: 64 bits, max_cpus = 64).
     if (machine.cpus.length > 31)
       throw new RangeError(`the scheduler model supports up to 31 CPUs, got ${machine.cpus.length}`);
@@ -293,6 +409,13 @@ export class Kernel implements WaitPort {
     return new Timer(client, name, ++this.timerIds);
   }
 
+  /** timer_base::set from guest code: arms `timer` in the calling CPU's list, interrupts off. */
+  *setTimer(timer: Timer, timeNs: number): Guest<void> {
+    const flags = yield cli();
+    yield* this.cpuOf().timers.reset(timer, timeNs);
+    yield irqRestore(flags);
+  }
+
   // ---- threads -----------------------------------------------------------------------------------
 
   private newThread(name: string, body: ThreadBody, attr: ThreadAttr): KThread {
@@ -310,6 +433,14 @@ export class Kernel implements WaitPort {
       attr.pinned ?? false,
     );
     thread.system = attr.system ?? false;
+    const realtime = attr.realtime ?? 0;
+    if (!(Number.isSafeInteger(realtime) && realtime >= 0))
+      throw new RangeError(`thread ${name}: real-time priority must be a whole number >= 0, got ${realtime}`);
+    thread.realtime = realtime;
+    if (attr.detached === true) {
+      thread.detached = true;
+      thread.detachState.value = DetachState.Detached;
+    }
     if (!thread.system) this.liveWorkloadThreads++;
     this.threads.push(thread);
     thread.context = new CpuContext(name, this.threadMain(thread, body));
@@ -322,11 +453,23 @@ export class Kernel implements WaitPort {
    */
   spawn(name: string, body: ThreadBody, attr: ThreadAttr = {}, first = false): KThread {
     const thread = this.newThread(name, body, attr);
-    // start() before anything runs: waiting, then woken straight onto its CPU's runqueue.
+    if (thread.detached) {
+      const reaper = this.newReaper();
+      if (reaper !== null) this.startFromHost(reaper, false);
+    }
+    this.startFromHost(thread, first);
+    return thread;
+  }
+
+  /**
+   * start() before anything runs: waiting, then woken straight onto its CPU's runqueue (a workload
+   * thread spawned before boot completes waits for it, unless workloads start with their CPU).
+   */
+  private startFromHost(thread: KThread, first: boolean): void {
     this.setStatus(thread, ThreadStatus.Waiting);
     if (!this.started && !thread.system && this.options.workloadsStart === "after-boot") {
       this.pendingStart.push(thread);
-      return thread;
+      return;
     }
     this.setStatus(thread, ThreadStatus.Waking);
     this.setStatus(thread, ThreadStatus.Queued);
@@ -334,7 +477,12 @@ export class Kernel implements WaitPort {
     if (first) thread.cpu.runqueue.insertFirstEqual(thread);
     else thread.cpu.runqueue.insertEqual(thread);
     thread.cpu.syncRunqueueSize();
-    return thread;
+  }
+
+  /** start() from guest code: waiting, then wake(). */
+  private *startThread(thread: KThread): Guest<void> {
+    yield* this.storeStatus(thread, ThreadStatus.Unstarted, ThreadStatus.Waiting);
+    yield* this.wake(thread);
   }
 
   /** thread_main: the first code a new thread runs after its first switch_to. */
@@ -342,8 +490,9 @@ export class Kernel implements WaitPort {
     // Before #11's fix, a thread entered through its first switch did not destroy the pending one.
     if (!this.has("11-terminating-overwrite")) yield* this.afterSwitch(this.cpuOf());
     yield sti();
-    // The template's 1, dropped by thread_main's preempt_enable; the idle thread keeps preemption off.
-    thread.preemptCounter = thread.isIdle ? 1 : 0;
+    // The template's 1, dropped by thread_main's preempt_enable (which honours a reschedule an
+    // interrupt asked for meanwhile); the idle thread keeps preemption off.
+    if (!thread.isIdle) yield* this.preemptEnable();
     thread.result = yield* body(this.api, thread);
     yield* this.complete(thread);
     return thread.result;
@@ -351,6 +500,14 @@ export class Kernel implements WaitPort {
 
   /** complete(): terminating, handed to the next thread on this CPU for destroy(). */
   private *complete(thread: KThread): Guest<void> {
+    // The detach handshake: if detach() came first, this thread goes to the reaper; if it comes
+    // later, detach() sees attached_complete and hands it over itself.
+    const detach = yield compareAndSwap(
+      thread.detachState,
+      DetachState.Attached,
+      DetachState.AttachedComplete,
+    );
+    if (detach === DetachState.Detached) yield* this.addZombie(thread);
     if (this.has("cf4c46c4-join-hang")) yield* this.completeBefore_cf4c46c4(thread);
     thread.preemptCounter++;
     yield cli();
@@ -398,8 +555,87 @@ export class Kernel implements WaitPort {
   private threadTerminated(thread: KThread): void {
     if (thread.system) return;
     this.liveWorkloadThreads--;
-    if (this.liveWorkloadThreads === 0 && this.options.stopWhenDone)
+    this.maybeStop();
+  }
+
+  /** With stopWhenDone: stop once every workload thread has terminated and every zombie is freed. */
+  private maybeStop(): void {
+    if (this.liveWorkloadThreads === 0 && (this.reaper?.pending ?? 0) === 0 && this.options.stopWhenDone)
       this.sim.requestStop("all workload threads finished");
+  }
+
+  /** join(): wait until destroy() marks the thread terminated (or return if destroy already ran). */
+  private *joinThread(thread: KThread): Guest<void> {
+    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `join of freed thread ${thread.name}`);
+    const me = this.current();
+    const claimed = yield compareAndSwap(thread.joiner, 0, me.id);
+    if (claimed !== 0) return; // destroy() already ran
+    yield* this.waitUntil(function* () {
+      return (yield load(thread.status)) === ThreadStatus.Terminated;
+    });
+  }
+
+  // ---- detach and the reaper (§2.13) -------------------------------------------------------------
+
+  /** thread::detach(): whoever of detach() and complete() comes second hands the thread to the reaper. */
+  *detach(thread: KThread): Guest<void> {
+    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `detach of freed thread ${thread.name}`);
+    const reaper = this.newReaper();
+    if (reaper !== null) yield* this.startThread(reaper);
+    thread.detached = true;
+    const before = yield compareAndSwap(thread.detachState, DetachState.Attached, DetachState.Detached);
+    if (before === DetachState.AttachedComplete) yield* this.addZombie(thread);
+  }
+
+  /** Creates the reaper thread the first time a thread is detached; answers it, to be started. */
+  private newReaper(): KThread | null {
+    if (this.reaper !== null) return null;
+    const thread = this.newThread("reaper", () => this.reaperMain(), { cpu: 0, system: true });
+    const mutex = new LockfreeMutex(this.sim, this, "reaper._mtx");
+    this.reaper = { thread, mutex, zombies: [], pending: 0, freed: 0 };
+    return thread;
+  }
+
+  /** reaper::add_zombie: queue a completed detached thread under the reaper's mutex and wake it. */
+  private *addZombie(zombie: KThread): Guest<void> {
+    const reaper = this.reaper;
+    if (reaper === null || !zombie.detached)
+      this.sim.fail("sched.reaper", `${zombie.name} handed to the reaper without being detached`);
+    yield* reaper.mutex.lock();
+    this.sim.assert(
+      reaper.zombies.length < this.options.maxThreads,
+      "sched.reaper",
+      "the zombie list outgrew the thread limit",
+    );
+    reaper.zombies.push(zombie);
+    reaper.pending++;
+    yield* this.wake(reaper.thread);
+    yield* reaper.mutex.unlock();
+  }
+
+  /** reaper::reap: waits for zombies, joins each (destroy() may still be on its way) and frees it. */
+  private *reaperMain(): Guest<void> {
+    const reaper = this.reaper!;
+    for (;;) {
+      yield* reaper.mutex.lock();
+      yield* this.waitUntilLocked(reaper.mutex, function* () {
+        return reaper.zombies.length > 0;
+      });
+      while (reaper.zombies.length > 0) {
+        const zombie = reaper.zombies.shift()!;
+        yield* this.joinThread(zombie);
+        zombie.reaped = true;
+        reaper.pending--;
+        reaper.freed++;
+      }
+      yield* reaper.mutex.unlock();
+      this.maybeStop();
+    }
+  }
+
+  /** Detached threads the reaper has freed so far. */
+  get reapedThreads(): number {
+    return this.reaper?.freed ?? 0;
   }
 
   private *afterSwitch(cpu: SchedCpu): Guest<void> {
@@ -412,10 +648,58 @@ export class Kernel implements WaitPort {
 
   // ---- status ------------------------------------------------------------------------------------
 
+  /** Bookkeeping of the watchdogs on every status change (host-side; no effect on the run). */
+  private statusChanged(thread: KThread, from: number, to: number): void {
+    if (to === ThreadStatus.Queued) thread.queuedSinceNs = this.sim.now;
+    if (to === ThreadStatus.Waking) {
+      thread.wakingSinceNs = this.sim.now;
+      this.wakingThreads.add(thread);
+    } else if (from === ThreadStatus.Waking) this.wakingThreads.delete(thread);
+  }
+
+  /** sched-progress: a queued thread of `cpus` that has waited longer than the bound, or null. */
+  progressProblem(cpus: readonly SchedCpu[] = this.cpus): string | null {
+    const bound = this.options.progressBoundNs;
+    const now = this.sim.now;
+    for (const cpu of cpus) {
+      for (const thread of cpu.runqueue) {
+        const waitedNs = now - thread.queuedSinceNs;
+        if (!thread.isIdle && waitedNs > bound)
+          return `${thread.name} has been runnable on cpu${cpu.index} for ${waitedNs} ns without running (bound ${bound} ns)`;
+      }
+    }
+    return null;
+  }
+
+  /** sched-wake-delivery: a woken thread that has not reached a runqueue within the bound, or null. */
+  wakeDeliveryProblem(): string | null {
+    const bound = this.options.wakeDeliveryBoundNs;
+    const now = this.sim.now;
+    for (const thread of this.wakingThreads) {
+      const sinceNs = now - thread.wakingSinceNs;
+      if (sinceNs > bound)
+        return `${thread.name} was woken ${sinceNs} ns ago and never reached a runqueue (bound ${bound} ns): a lost wakeup`;
+    }
+    return null;
+  }
+
+  /** The watchdogs at a reschedule of `cpu` (§2.16): cheap, only this CPU's queue and the woken set. */
+  private checkWatchdogs(cpu: SchedCpu): void {
+    if (this.options.progressBoundNs > 0) {
+      const problem = this.progressProblem([cpu]);
+      if (problem !== null) this.sim.fail("sched-progress", problem);
+    }
+    if (this.options.wakeDeliveryBoundNs > 0) {
+      const problem = this.wakeDeliveryProblem();
+      if (problem !== null) this.sim.fail("sched-wake-delivery", problem);
+    }
+  }
+
   /** A status change from host code (boot), checked against the transition table. */
   private setStatus(thread: KThread, to: number): void {
     const problem = checkTransition(thread.status.value, to);
     if (problem !== null) throw new Error(`${thread.name}: ${problem}`);
+    this.statusChanged(thread, thread.status.value, to);
     thread.status.value = to;
   }
 
@@ -424,6 +708,7 @@ export class Kernel implements WaitPort {
     const problem = checkTransition(from, to);
     if (problem !== null) this.sim.fail("sched.status-transition", `${thread.name}: ${problem}`);
     const old = yield exchange(thread.status, to);
+    this.statusChanged(thread, from, to);
     this.sim.assert(
       old === from,
       "sched.status-transition",
@@ -446,6 +731,12 @@ export class Kernel implements WaitPort {
     return this.cpuOf().current;
   }
 
+  cpuAt(index: number): SchedCpu {
+    const cpu = this.cpus[index];
+    if (cpu === undefined) throw new RangeError(`no cpu ${index} (the machine has ${this.cpus.length})`);
+    return cpu;
+  }
+
   // ---- preemption control (§2.6) -----------------------------------------------------------------
 
   *preemptDisable(): Guest<void> {
@@ -465,10 +756,27 @@ export class Kernel implements WaitPort {
       yield* this.schedule();
   }
 
-  /** cpu::schedule(): reschedule with interrupts off. */
+  /** cpu::schedule(): reschedule with interrupts off, on the CPU found inside the irq lock (#178). */
   *schedule(): Guest<void> {
+    if (this.has("178-reschedule-wrong-cpu")) {
+      yield* this.scheduleBefore_178();
+      return;
+    }
     const flags = yield cli();
     yield* this.reschedule(this.cpuOf(), false);
+    yield irqRestore(flags);
+  }
+
+  /**
+   * schedule() before ee92f736: the caller reads its current_cpu, then disables interrupts. A
+   * preemption in between, and a migration while preempted, resume it on another CPU, where it runs
+   * the old CPU's reschedule (its runqueue, its preemption timer) — from the wrong vCPU.
+   */
+  private *scheduleBefore_178(): Guest<void> {
+    const index = yield load(this.current().currentCpuTls);
+    const cpu = this.cpus[index]!;
+    const flags = yield cli();
+    yield* this.reschedule(cpu, false);
     yield irqRestore(flags);
   }
 
@@ -480,7 +788,13 @@ export class Kernel implements WaitPort {
 
   // ---- reschedule_from_interrupt (§2.5) ----------------------------------------------------------
 
-  *reschedule(cpu: SchedCpu, fromYield: boolean): Guest<void> {
+  *reschedule(cpu: SchedCpu, fromYield: boolean, preemptAfterNs = THYST_NS): Guest<void> {
+    // cpu::schedule() is static since #178 (ee92f736): one CPU's scheduler never runs on another.
+    this.sim.assert(
+      cpu.vcpu === this.sim.currentRunner,
+      "sched.wrong-cpu",
+      () => `cpu${cpu.index}'s reschedule runs on ${this.sim.currentRunner?.name ?? "no vCPU"}`,
+    );
     this.sim.assert(
       !cpu.vcpu.interruptsEnabled,
       "sched.reschedule-irq",
@@ -490,6 +804,7 @@ export class Kernel implements WaitPort {
     // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): compute.
     if (this.options.rescheduleNs > 0) yield compute(this.options.rescheduleNs);
     yield* this.handleIncomingWakeups(cpu);
+    if (this.watching) this.checkWatchdogs(cpu);
     const now = yield* this.clock.uptime(cpu.index);
     let interval = now - cpu.runningSinceNs;
     cpu.runningSinceNs = now;
@@ -518,23 +833,13 @@ export class Kernel implements WaitPort {
     // Renormalization rescales every queued runtime alike (the order holds); nothing else may change them.
     if (cpu.runtime.renormalizeCount !== renormalizations) cpu.runqueue.rescaled();
     if (pStatus === ThreadStatus.Running) {
-      if (cpu.runqueue.size === 0) {
-        cpu.timers.cancel(cpu.preemptionTimer);
-        return;
-      }
-      const head = cpu.runqueue.begin();
-      if (!fromYield && p.runtime.rtt < head.runtime.rtt) {
-        cpu.timers.cancel(cpu.preemptionTimer);
-        const delta = p.runtime.timeUntil(cpu.runtime, head.runtime.rtt);
-        if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
-        return;
-      }
-      if (fromYield && head.isIdle) return;
+      if (yield* this.keepsRunning(cpu, p, fromYield, now)) return;
       p.runtime.hysteresisRunStop(cpu.runtime);
       pQueued = true;
       yield* this.storeStatus(p, ThreadStatus.Running, ThreadStatus.Queued);
       if (!fromYield) {
-        cpu.runqueue.insertEqual(p);
+        // Back in front of its equals: the POSIX rule for a preempted real-time thread.
+        cpu.runqueue.insertFirstEqual(p);
         p.stats.preemptions++;
       }
     } else {
@@ -552,46 +857,99 @@ export class Kernel implements WaitPort {
       () => `${n.name}'s runtime became NaN`,
     );
     this.sim.assert(n !== p, "sched.switch-to-self", `${p.name} switched to itself`);
+    this.checkPlacement(n, cpu);
     if (pQueued && p !== cpu.idle) n.runtime.addContextSwitchPenalty(cpu.runtime);
     cpu.timers.cancel(cpu.preemptionTimer);
-    if (cpu.runqueue.size > 0 && n.realtime === 0) {
-      const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
-      if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
+    // Real-time threads get no preemption timer (SCHED_FIFO; OSv has no time slices).
+    if (n.realtime === 0) {
+      if (fromYield) yield* cpu.timers.arm(cpu.preemptionTimer, now + preemptAfterNs);
+      else if (cpu.runqueue.size > 0) {
+        const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
+        if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
+      }
     }
     n.stats.switches++;
+    for (const observe of this.switchObservers) observe(cpu, p, n);
     cpu.current = n;
     yield switchTo(n.context!);
     // Back in p's context, possibly much later and (after migration) on another CPU.
     yield* this.afterSwitch(this.cpuOf());
   }
 
-  /** handle_incoming_wakeups (§2.7), interrupts off. */
+  /**
+   * Step 3 of reschedule_from_interrupt for a still-running p: whether p keeps the CPU (re-arming the
+   * preemption timer for a normal p that is still ahead). Real-time rules of §2.11: an RT thread
+   * yields only to a higher RT thread (or, from yield(), to an equal one); RT beats every normal thread.
+   */
+  private *keepsRunning(cpu: SchedCpu, p: KThread, fromYield: boolean, now: number): Guest<boolean> {
+    if (cpu.runqueue.size === 0) {
+      cpu.timers.cancel(cpu.preemptionTimer);
+      return true;
+    }
+    const head = cpu.runqueue.begin();
+    if (fromYield) return head.isIdle || (p.realtime > 0 && head.realtime < p.realtime);
+    if (p.realtime > 0) return head.realtime <= p.realtime;
+    if (head.realtime === 0 && p.runtime.rtt < head.runtime.rtt) {
+      cpu.timers.cancel(cpu.preemptionTimer);
+      const delta = p.runtime.timeUntil(cpu.runtime, head.runtime.rtt);
+      if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
+      return true;
+    }
+    return false;
+  }
+
+  /** A thread runs only on its home CPU, and a pinned one only where it was pinned. */
+  private checkPlacement(thread: KThread, cpu: SchedCpu): void {
+    this.sim.assert(
+      thread.cpu === cpu,
+      "sched.home-cpu",
+      () => `${thread.name} (home cpu${thread.cpu.index}) switched in on cpu${cpu.index}`,
+    );
+    this.sim.assert(
+      !thread.pinned || thread.pinnedCpu === cpu,
+      "sched.pinned-elsewhere",
+      () => `${thread.name}, pinned to cpu${thread.pinnedCpu?.index}, switched in on cpu${cpu.index}`,
+    );
+  }
+
+  /**
+   * handle_incoming_wakeups (§2.7): fetch_clear the mask (with interrupts in whatever state the
+   * caller has: the idle loop polls with them on), then drain each flagged source queue under its own
+   * irq_save lock, as OSv does; an empty mask costs one exchange and nothing else.
+   */
   private *handleIncomingWakeups(cpu: SchedCpu): Guest<void> {
     const sources = yield exchange(cpu.mask, 0);
     if (sources === 0) return;
     for (let source = 0; source < cpu.incoming.length; source++) {
       if ((sources & (1 << source)) === 0) continue;
       const queue = cpu.incoming[source]!;
-      yield load(cpu.mask); // the queue drain, one interleaving point per source queue
-      while (queue.length > 0) {
-        const thread = queue.shift()!;
-        if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
-          yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
-        } else if (thread.cpu !== cpu) {
-          // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
-        } else {
-          yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
-          thread.runtime.updateAfterSleep(cpu.runtime);
-          this.sim.assert(
-            this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
-            "sched.one-runqueue",
-            () => `woken thread ${thread.name} is already queued or running somewhere`,
-          );
-          cpu.runqueue.insertEqual(thread);
-        }
-      }
+      const flags = yield cli();
+      yield* this.drainIncoming(cpu, queue);
+      yield irqRestore(flags);
     }
     cpu.syncRunqueueSize();
+  }
+
+  /** One source CPU's incoming wakeup queue, interrupts off. */
+  private *drainIncoming(cpu: SchedCpu, queue: KThread[]): Guest<void> {
+    while (queue.length > 0) {
+      const thread = queue.shift()!;
+      if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
+        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
+      } else if (thread.cpu !== cpu && !this.has("0a4b84bd-stale-wakeup")) {
+        // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
+      } else {
+        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
+        thread.runtime.updateAfterSleep(cpu.runtime);
+        this.sim.assert(
+          this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
+          "sched.one-runqueue",
+          () => `woken thread ${thread.name} is already queued or running somewhere`,
+        );
+        cpu.runqueue.insertEqual(thread);
+        yield* this.resumeTimers(thread, cpu);
+      }
+    }
   }
 
   // ---- wait / wake (§2.7) ------------------------------------------------------------------------
@@ -643,15 +1001,61 @@ export class Kernel implements WaitPort {
     }
   }
 
+  /**
+   * wait_until(mutex, pred): the predicate is checked with the mutex held and status waiting; the
+   * mutex is dropped while asleep and taken again before the next check.
+   */
+  private *waitUntilLocked(mutex: LockfreeMutex, predicate: () => Guest<boolean>): Guest<void> {
+    const thread = this.current();
+    for (let rounds = 0; ; rounds++) {
+      this.sim.assert(rounds < 1_000_000, "sched.wait-rounds", `${thread.name}: a million spurious wakeups`);
+      yield* this.preemptDisable();
+      yield* this.storeStatus(thread, ThreadStatus.Running, ThreadStatus.Waiting);
+      if (yield* predicate()) {
+        yield* this.stopWait(thread);
+        return;
+      }
+      yield* mutex.unlock();
+      yield* this.schedule();
+      yield* this.stopWait(thread);
+      yield* mutex.lock();
+    }
+  }
+
   *wake(target: KernelThread): Guest<void> {
+    yield* this.wakeImpl(target, false);
+  }
+
+  /** wake_with_from_mutex: a thread in sending_lock may be woken too (the mutex hands it the lock). */
+  *wakeFromMutex(target: KernelThread): Guest<void> {
+    yield* this.wakeImpl(target, true);
+  }
+
+  /** wake_impl: CAS the status to waking from an allowed state (waiting, or sending_lock). */
+  private *wakeImpl(target: KernelThread, fromMutex: boolean): Guest<void> {
     const thread = this.threads[target.id - 1];
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
-    const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Waking);
-    if (seen !== ThreadStatus.Waiting) return; // not waiting: the wake is discarded
+    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `wake of freed thread ${thread.name}`);
+    // wake() runs under rcu_read_lock: preemption is off from the compare-and-swap on.
     yield* this.preemptDisable();
+    let expected: number = ThreadStatus.Waiting;
+    for (let rounds = 0; ; rounds++) {
+      this.sim.assert(rounds < 100_000, "sched.wake-rounds", () => `${thread.name}: wake_impl looped`);
+      const seen = yield compareAndSwap(thread.status, expected, ThreadStatus.Waking);
+      if (seen === expected) break;
+      // Not in an allowed state: the wake is discarded.
+      if (!(fromMutex && (seen === ThreadStatus.Waiting || seen === ThreadStatus.SendingLock))) {
+        yield* this.preemptEnable();
+        return;
+      }
+      expected = seen;
+    }
+    // The home CPU is read right after the compare-and-swap, as OSv does: pin(t, cpu) may move a
+    // waking thread, and a later read could see its new home and queue it twice there.
+    const target_ = thread.cpu;
+    this.statusChanged(thread, expected, ThreadStatus.Waking);
     const flags = yield cli();
     const me = this.cpuOf();
-    const target_ = thread.cpu;
     target_.incoming[me.index]!.push(thread);
     const bit = 1 << me.index;
     const before = yield* this.fetchOr(target_.mask, bit);
@@ -661,6 +1065,54 @@ export class Kernel implements WaitPort {
     }
     yield irqRestore(flags);
     yield* this.preemptEnable();
+  }
+
+  /** WaitPort.clockNow: deadlines are uptime. */
+  clockNow(): Guest<number> {
+    return this.uptimeHere();
+  }
+
+  /** wait_until with a sched::timer: the predicate is `timer.expired() || predicate()`. */
+  *waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean> {
+    const thread = this.current();
+    thread.waitTimer ??= this.newTimer(thread, `${thread.name}.wait`);
+    const timer = thread.waitTimer;
+    let flags = yield cli();
+    yield* this.cpuOf().timers.reset(timer, deadlineNs);
+    yield irqRestore(flags);
+    let held = false;
+    yield* this.waitUntil(function* (): Guest<boolean> {
+      if (timer.expired) return true;
+      held = yield* predicate();
+      return held;
+    });
+    // Cancel on the CPU list it was armed on (the thread may have moved since); an expired or
+    // fired timer is in no list, and its pending wake, if any, finds the thread not waiting.
+    flags = yield cli();
+    (timer.list ?? this.cpuOf().timers).cancel(timer);
+    yield irqRestore(flags);
+    return held;
+  }
+
+  /** wake_lock's status hand-shake (§2.7); `send` is mutex.send_lock_unless_already_waiting. */
+  *wakeLock(target: KernelThread, send: () => Guest<boolean>): Guest<boolean> {
+    const thread = this.threads[target.id - 1];
+    if (thread === undefined) throw new Error(`wake_lock: no thread ${target.id}`);
+    const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.SendingLock);
+    if (seen !== ThreadStatus.Waiting) return false;
+    if (yield* send()) {
+      thread.lockSent = true;
+      return true;
+    }
+    yield* this.storeStatus(thread, ThreadStatus.SendingLock, ThreadStatus.Waiting);
+    return false;
+  }
+
+  takeLockSent(): boolean {
+    const thread = this.current();
+    const sent = thread.lockSent;
+    thread.lockSent = false;
+    return sent;
   }
 
   private *fetchOr(cell: Cell, bits: number): Guest<number> {
@@ -692,9 +1144,7 @@ export class Kernel implements WaitPort {
       yield store(cpu.idlePoll, 1);
       for (let i = 0; i < this.options.idlePolls; i++) {
         yield compute(this.options.idlePollNs);
-        const flags = yield cli();
         yield* this.handleIncomingWakeups(cpu);
-        yield irqRestore(flags);
         if (cpu.runqueue.size > 0) {
           yield store(cpu.idlePoll, 0);
           return;
@@ -709,9 +1159,7 @@ export class Kernel implements WaitPort {
         return;
       }
       yield stiHlt();
-      const flags = yield cli();
       yield* this.handleIncomingWakeups(cpu);
-      yield irqRestore(flags);
       if (cpu.runqueue.size > 0) return;
     }
   }
@@ -753,18 +1201,208 @@ export class Kernel implements WaitPort {
 
   /** Moves the queued thread with the largest runtime that may migrate from `cpu` to `target`. */
   private *migrateOne(cpu: SchedCpu, target: SchedCpu): Guest<void> {
-    const thread = cpu.runqueue.fromBack().find((t) => !t.pinned && !t.isIdle);
+    const thread = cpu.runqueue.fromBack().find((t) => t.migrationLockCounter === 0);
     if (thread === undefined) return;
     cpu.runqueue.erase(thread);
     cpu.syncRunqueueSize();
+    // Not waiting, so no wake() races this store (OSv's own reasoning).
     yield* this.storeStatus(thread, ThreadStatus.Queued, ThreadStatus.Waking);
-    thread.cpu = target;
-    thread.runtime.exportRuntime(cpu.runtime);
-    thread.stats.migrations++;
+    this.moveThread(thread, cpu, target);
     target.incoming[cpu.index]!.push(thread);
     const bit = 1 << cpu.index;
     const before = yield* this.fetchOr(target.mask, bit);
     if ((before & bit) === 0) yield* this.sendWakeupIpi(target);
+  }
+
+  // ---- migration and pinning (§2.10) --------------------------------------------------------------
+
+  /**
+   * Moves an off-CPU thread's home from `from` to `to` (interrupts off, on `from`): its armed timers
+   * leave `from`'s list, its runtime takes the global form, its thread-local current_cpu is rewritten.
+   */
+  private moveThread(thread: KThread, from: SchedCpu, to: SchedCpu): void {
+    thread.stats.migrations++;
+    this.suspendTimers(thread, from);
+    thread.runtime.exportRuntime(from.runtime);
+    this.setHomeCpu(thread, to);
+  }
+
+  private setHomeCpu(thread: KThread, cpu: SchedCpu): void {
+    thread.cpu = cpu;
+    // remote_thread_local_var(current_cpu): written while the thread is off-CPU (or by itself).
+    thread.currentCpuTls.value = cpu.index;
+  }
+
+  /** suspend_timers (interrupts off, on the CPU the thread leaves). */
+  private suspendTimers(thread: KThread, cpu: SchedCpu): void {
+    if (thread.timersNeedReload) return;
+    thread.timersNeedReload = true;
+    cpu.timers.suspend(thread.activeTimers);
+  }
+
+  /** resume_timers (interrupts off, on the thread's new CPU, as it is queued there). */
+  private *resumeTimers(thread: KThread, cpu: SchedCpu): Guest<void> {
+    if (!thread.timersNeedReload) return;
+    thread.timersNeedReload = false;
+    yield* cpu.timers.resume(thread.activeTimers);
+  }
+
+  /** thread::pin(cpu) for the calling thread: returns running on `target`, pinned there. */
+  *pinSelf(target: SchedCpu): Guest<void> {
+    const t = this.current();
+    if (!t.pinned) {
+      // migrate_disable(): pinning holds a permanent +1.
+      t.migrationLockCounter++;
+      t.pinned = true;
+    }
+    const source = this.cpuOf();
+    t.pinnedCpu = source;
+    if (source === target) return;
+    // t cannot wake itself on the target while it still runs here, so a helper pinned to this CPU
+    // ("wakeme") does it once t has switched out. Both run only on this CPU: `release` is plain data.
+    let release = false;
+    const wakeme = this.newThread(
+      `${t.name}.wakeme`,
+      function* (api): Guest<void> {
+        yield* api.waitUntil(function* () {
+          return release;
+        });
+        yield* api.wake(t);
+      },
+      { cpu: source.index, pinned: true },
+    );
+    yield* this.startThread(wakeme);
+    const flags = yield cli();
+    this.sim.assert(
+      this.cpuOf() === source,
+      "sched.wrong-cpu",
+      () => `${t.name} left cpu${source.index} while pinned`,
+    );
+    this.moveThread(t, source, target);
+    t.pinnedCpu = target;
+    // update_after_sleep against the target's normalizer, read from here as OSv does (a racy read).
+    t.runtime.updateAfterSleep(target.runtime);
+    yield* this.storeStatus(t, ThreadStatus.Running, ThreadStatus.Waiting);
+    // wake_with: make the helper's predicate true, then wake it. It is on this CPU and interrupts are
+    // off, so it runs only after this thread has switched out.
+    release = true;
+    yield* this.wake(wakeme);
+    yield* this.reschedule(source, false);
+    yield irqRestore(flags);
+    // Running on the target now; the helper is joined (OSv: its unique_ptr<thread> goes away).
+    yield* this.joinThread(wakeme);
+  }
+
+  /**
+   * thread::pin(t, cpu) for another thread: a helper started on t's CPU follows t until they share
+   * a CPU, then, with interrupts off (t is off-CPU and belongs to this CPU), re-pins it and moves it.
+   */
+  *pinOther(t: KThread, target: SchedCpu): Guest<void> {
+    if (t === this.current()) return yield* this.pinSelf(target);
+    this.sim.assert(!t.reaped, "sched.use-after-free", () => `pin of freed thread ${t.name}`);
+    const helper = this.newThread(`${t.name}.pinner`, () => this.pinHelper(t, target), {
+      cpu: t.cpu.index,
+      pinned: true,
+    });
+    yield* this.startThread(helper);
+    yield* this.joinThread(helper);
+  }
+
+  private *pinHelper(t: KThread, target: SchedCpu): Guest<void> {
+    let flags = yield cli();
+    // t.cpu is written by whichever CPU last moved t: a racy read, as in OSv.
+    for (let moves = 0; this.cpuOf() !== t.cpu; moves++) {
+      this.sim.assert(moves < 1000, "sched.pin-chase", () => `${t.name} outran its pin helper 1000 times`);
+      const home = t.cpu;
+      yield irqRestore(flags);
+      yield* this.pinSelf(home);
+      flags = yield cli();
+    }
+    const here = this.cpuOf();
+    // An earlier pin explains one count; drop it so that only temporary locks remain.
+    if (t.pinned) t.migrationLockCounter--;
+    if (t.cpu === target) {
+      t.migrationLockCounter++;
+      t.pinned = true;
+      t.pinnedCpu = target;
+      yield irqRestore(flags);
+      return;
+    }
+    // t holds a temporary migration lock: hold one more (t stays here), sleep 1 ms, retry.
+    for (let retries = 0; t.migrationLockCounter > 0; retries++) {
+      this.sim.assert(retries < 100_000, "sched.pin-retry", () => `${t.name} never left migrate_disable`);
+      t.migrationLockCounter++;
+      this.pinRetries++;
+      yield irqRestore(flags);
+      yield* this.api.sleep(PIN_RETRY_NS);
+      flags = yield cli();
+      t.migrationLockCounter--;
+    }
+    t.migrationLockCounter = 1;
+    t.pinned = true;
+    t.pinnedCpu = target;
+    yield* this.pinMove(t, here, target);
+    yield irqRestore(flags);
+  }
+
+  /**
+   * pin(t, cpu)'s move proper. A waiting t is first marked waking, so that a racing wake() cannot
+   * wake it on the old CPU with stale fields; t is then really woken on the target (perhaps
+   * spuriously). A stale wakeup left in this CPU's queues is ignored there (fix 0a4b84bd).
+   */
+  private *pinMove(t: KThread, here: SchedCpu, target: SchedCpu): Guest<void> {
+    if ((yield load(t.status)) === ThreadStatus.Waiting) {
+      const old = yield exchange(t.status, ThreadStatus.Waking);
+      this.statusChanged(t, old, ThreadStatus.Waking);
+      // A racing wake() may have stored waking first: storing it again is harmless.
+      this.sim.assert(
+        old === ThreadStatus.Waiting || old === ThreadStatus.Waking,
+        "sched.status-transition",
+        () => `${t.name}: pin stored waking over ${THREAD_STATUS_NAMES[old] ?? old}`,
+      );
+    }
+    const status = yield load(t.status);
+    if (status === ThreadStatus.Queued) {
+      here.runqueue.erase(t);
+      here.syncRunqueueSize();
+      this.moveThread(t, here, target);
+      yield* this.storeStatus(t, ThreadStatus.Queued, ThreadStatus.Waiting);
+      yield* this.wake(t);
+    } else if (
+      status === ThreadStatus.Waking ||
+      status === ThreadStatus.SendingLock ||
+      status === ThreadStatus.Prestarted
+    ) {
+      this.moveThread(t, here, target);
+      if ((yield load(t.status)) === ThreadStatus.Waking) {
+        yield* this.storeStatus(t, ThreadStatus.Waking, ThreadStatus.Waiting);
+        yield* this.wake(t);
+      }
+    }
+    // Any other status (terminating, terminated): t cannot be moved.
+  }
+
+  /** thread::unpin() for the calling thread: the permanent migration lock goes. */
+  *unpin(): Guest<void> {
+    const t = this.current();
+    if (!t.pinned) return;
+    t.pinned = false;
+    t.pinnedCpu = null;
+    t.migrationLockCounter--;
+  }
+
+  *migrateDisable(): Guest<void> {
+    this.current().migrationLockCounter++;
+  }
+
+  *migrateEnable(): Guest<void> {
+    const t = this.current();
+    t.migrationLockCounter--;
+    this.sim.assert(
+      t.migrationLockCounter >= 0,
+      "sched.migrate-counter",
+      () => `${t.name}: migrate_enable without migrate_disable`,
+    );
   }
 
   // ---- boot --------------------------------------------------------------------------------------
@@ -844,16 +1482,20 @@ export class Kernel implements WaitPort {
 
   // ---- the guest API -----------------------------------------------------------------------------
 
+  /** osv::clock::uptime::now() from guest code: the current CPU's kvmclock read, interrupts off. */
+  *uptimeHere(): Guest<number> {
+    const flags = yield cli();
+    const uptime = yield* this.clock.uptime(this.cpuOf().index);
+    yield irqRestore(flags);
+    return uptime;
+  }
+
   private makeApi(): ThreadApi {
     const kernel = this;
     return {
       port: this,
-      *now(): Guest<number> {
-        const flags = yield cli();
-        const uptime = yield* kernel.clock.uptime(kernel.cpuOf().index);
-        yield irqRestore(flags);
-        return uptime;
-      },
+      now: () => kernel.uptimeHere(),
+      clock: () => kernel.uptimeHere(),
       self: () => kernel.current(),
       *compute(ns: number): Guest<void> {
         yield compute(ns);
@@ -880,20 +1522,39 @@ export class Kernel implements WaitPort {
       *create(name: string, body: ThreadBody, attr: ThreadAttr = {}): Guest<KThread> {
         const cpu = kernel.cpuOf();
         const thread = kernel.newThread(name, body, { cpu: cpu.index, ...attr });
-        yield* kernel.storeStatus(thread, ThreadStatus.Unstarted, ThreadStatus.Waiting);
-        yield* kernel.wake(thread);
+        if (thread.detached) {
+          const reaper = kernel.newReaper();
+          if (reaper !== null) yield* kernel.startThread(reaper);
+        }
+        yield* kernel.startThread(thread);
         return thread;
       },
       *join(thread: KThread): Guest<void> {
-        const me = kernel.current();
-        const claimed = yield compareAndSwap(thread.joiner, 0, me.id);
-        if (claimed !== 0) return; // destroy() already ran
-        yield* kernel.waitUntil(function* () {
-          return (yield load(thread.status)) === ThreadStatus.Terminated;
-        });
+        kernel.sim.assert(
+          !thread.detached,
+          "sched.join-detached",
+          () => `join of detached thread ${thread.name}`,
+        );
+        yield* kernel.joinThread(thread);
       },
+      detach: (thread) => kernel.detach(thread),
       waitUntil: (predicate) => kernel.waitUntil(predicate),
+      waitUntilDeadline: (predicate, deadlineNs) => kernel.waitUntilDeadline(predicate, deadlineNs),
       wake: (thread) => kernel.wake(thread),
+      pin: (cpu, thread) => kernel.pinOther(thread ?? kernel.current(), kernel.cpuAt(cpu)),
+      unpin: () => kernel.unpin(),
+      migrateDisable: () => kernel.migrateDisable(),
+      migrateEnable: () => kernel.migrateEnable(),
+      *setPriority(priority: number): Guest<void> {
+        if (!(priority > 0)) throw new RangeError(`priority must be > 0, got ${priority}`);
+        kernel.current().runtime.priority = priority;
+      },
+      *setRealtimePriority(realtime: number): Guest<void> {
+        if (!(Number.isSafeInteger(realtime) && realtime >= 0))
+          throw new RangeError(`real-time priority must be a whole number >= 0, got ${realtime}`);
+        // Only the running thread changes its own: the runqueue order is never disturbed.
+        kernel.current().realtime = realtime;
+      },
     };
   }
 }

@@ -50,6 +50,13 @@ export const LEGAL_TRANSITIONS: readonly [ThreadStatusValue, ThreadStatusValue, 
   // Not in sched.hh's table, but done by cpu::load_balance (§2.9): a queued thread is marked waking
   // and pushed onto the target CPU's wakeup queue ("we won't race with wake(), since we're not waiting").
   [S.Queued, S.Waking, "the load balancer migrates a queued thread"],
+  // Not in the table either, but done by thread::wake_lock (core/sched.cc) when the thread already
+  // waits on the mutex itself: send_lock_unless_already_waiting fails and the status is put back.
+  [S.SendingLock, S.Waiting, "wake_lock() finds the thread already queued on the mutex"],
+  // Also outside the table, done by thread::pin(t, cpu) (§2.10) on t's CPU with interrupts off: the
+  // helper pretends a waking or queued thread is waiting again, moves it, and wakes it on the target.
+  [S.Waking, S.Waiting, "pin(t, cpu) moves a waking thread, then wakes it again"],
+  [S.Queued, S.Waiting, "pin(t, cpu) takes a queued thread off its runqueue, then wakes it"],
 ];
 
 const legal = new Set(LEGAL_TRANSITIONS.map(([from, to]) => from * 16 + to));

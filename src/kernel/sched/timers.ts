@@ -8,10 +8,13 @@
 // to turn a deadline into the relative ns the one-shot LAPIC timer is written with. `lastProgrammed`
 // is timer_list::_last: cancel() never reprograms, so a cancelled first timer still brings its
 // interrupt, which finds nothing due (harmless). A timer is taken off the set before its client's
-// timer_fired, which may set it again (963d0e11). Deliberate differences: a deadline at or before
-// now programs 1 ns instead of calling fired() synchronously from set (no re-entry into the timer
-// list from inside reschedule); clients keep no list of their armed timers (nothing suspends or
-// resumes timers on migration yet).
+// timer_fired, which may set it again (963d0e11). Each client keeps the list of its armed timers
+// (timer_base::client::_active_timers) so that a migrating thread's timers leave the old CPU's set
+// (suspend_timers) and join the new CPU's (resume_timers, which rearms). Deliberate differences: a
+// deadline at or before now programs 1 ns instead of calling fired() synchronously from set (no
+// re-entry into the timer list from inside reschedule); list corruption (a timer armed, cancelled or
+// resumed on the wrong CPU's list) is reported through the `fail` hook as an invariant violation
+// where OSv would assert or corrupt memory.
 
 import type { Guest } from "../../sim/index.js";
 import { MAX_TIMESTAMP_NS, TimerSet } from "./timer-set.js";
@@ -25,6 +28,8 @@ export interface TimerClient {
    * then (a thread's wake, or setting a timer again).
    */
   timerFired(timer: Timer): Guest<void> | undefined;
+  /** The client's armed timers, in arming order (_active_timers): what a migration moves. */
+  readonly activeTimers: Timer[];
 }
 
 export class Timer {
@@ -52,6 +57,8 @@ export interface TimerListHooks {
   program(ns: number): void;
   /** The timer_set saw the clock go backwards (OSv aborts); must not return. */
   clockBackwards(nowNs: number, lastNs: number): never;
+  /** Reports list corruption (an invariant violation in a simulation); default: throws. */
+  fail?(check: string, message: string): never;
 }
 
 /** Passes of fired()'s "already due: expire again" loop before the run is declared stuck. */
@@ -75,32 +82,75 @@ export class TimerList {
   *arm(timer: Timer, timeNs: number): Guest<void> {
     if (timer.state === TimerState.Armed)
       throw new Error(`timer ${timer.name} is set while armed (OSv's set() requires it not be)`);
+    timer.client.activeTimers.push(timer);
     timer.state = TimerState.Armed;
     timer.timeNs = timeNs;
-    timer.list = this;
-    if (this.set.insert(timer)) yield* this.rearm();
+    if (this.insert(timer)) yield* this.rearm();
   }
 
   /** timer_base::reset(t): re-arm at `timeNs`, taking it out of the set first if armed. */
   *reset(timer: Timer, timeNs: number): Guest<void> {
-    if (timer.state === TimerState.Armed) {
-      if (timer.list !== this) throw new Error(`timer ${timer.name} is armed on another CPU`);
-      this.set.remove(timer);
-    }
+    if (timer.state === TimerState.Armed) this.remove(timer);
+    else timer.client.activeTimers.push(timer);
     timer.state = TimerState.Armed;
     timer.timeNs = timeNs;
-    timer.list = this;
-    if (this.set.insert(timer)) yield* this.rearm();
+    if (this.insert(timer)) yield* this.rearm();
   }
 
   /** timer_base::cancel(): leaves the hardware programmed; an early interrupt then finds nothing due. */
   cancel(timer: Timer): void {
     if (timer.state === TimerState.Armed) {
-      if (timer.list !== this) throw new Error(`timer ${timer.name} is cancelled from another CPU`);
-      this.set.remove(timer);
-      timer.list = null;
+      this.remove(timer);
+      dropActive(timer);
     }
     timer.state = TimerState.Free;
+  }
+
+  /** suspend_timers (interrupts off, on the old CPU): the client's armed timers leave this set, still armed. */
+  suspend(timers: readonly Timer[]): void {
+    for (const timer of timers) {
+      if (timer.state !== TimerState.Armed)
+        this.fail("sched.timer-suspend", `suspending timer ${timer.name}, which is not armed`);
+      this.remove(timer);
+    }
+  }
+
+  /** resume_timers (interrupts off, on the new CPU): the client's armed timers join this set; rearm. */
+  *resume(timers: readonly Timer[]): Guest<void> {
+    let earlier = false;
+    for (const timer of timers) {
+      if (timer.state !== TimerState.Armed)
+        this.fail("sched.timer-resume", `resuming timer ${timer.name}, which is not armed`);
+      if (this.insert(timer)) earlier = true;
+    }
+    if (earlier) yield* this.rearm();
+  }
+
+  /** Puts an armed timer in this CPU's set; answers whether it is earlier than the cached next. */
+  private insert(timer: Timer): boolean {
+    if (timer.list !== null)
+      this.fail(
+        "sched.timer-list",
+        `timer ${timer.name} is already in ${timer.list === this ? "this" : "another"} CPU's list`,
+      );
+    timer.list = this;
+    return this.set.insert(timer);
+  }
+
+  /** Takes an armed timer out of this CPU's set (it must be there). */
+  private remove(timer: Timer): void {
+    if (timer.list !== this)
+      this.fail(
+        "sched.timer-list",
+        `timer ${timer.name} is armed but not in this CPU's list (${timer.list === null ? "in none" : "in another CPU's"})`,
+      );
+    this.set.remove(timer);
+    timer.list = null;
+  }
+
+  private fail(check: string, message: string): never {
+    if (this.hooks.fail !== undefined) return this.hooks.fail(check, message);
+    throw new Error(`${check}: ${message}`);
   }
 
   /** timer_list::rearm(): program the clock event when the next deadline is before the programmed one. */
@@ -124,6 +174,7 @@ export class TimerList {
           throw new Error(`timer ${timer.name} expired while not armed (state ${timer.state})`);
         timer.state = TimerState.Expired;
         timer.list = null;
+        dropActive(timer);
         timer.fires++;
         this.stats.fired++;
         dispatched++;
@@ -147,4 +198,11 @@ export class TimerList {
     this.stats.programmed++;
     this.hooks.program(Math.max(1, ns));
   }
+}
+
+/** Takes an expired or cancelled timer off its client's list of armed timers. */
+function dropActive(timer: Timer): void {
+  const active = timer.client.activeTimers;
+  const index = active.indexOf(timer);
+  if (index >= 0) active.splice(index, 1);
 }

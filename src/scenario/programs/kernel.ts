@@ -1,27 +1,14 @@
 // Guest programs that run as OSv threads on the scheduler model (osv-internals.md §9.5's test
 // programs): cpu-hog (misc-timeslice, misc-scheduler, misc-loadbalance), intermittent (run T, sleep
 // T), sleeper, ping-pong (misc-ctxsw: two threads hand a token through wait/wake) and thread-churn
-// (tst-threadcomplete: create and join). Each declares its parameters and checks.
+// (tst-threadcomplete: create and join, or detach). Each declares its parameters and checks.
 
 import { z } from "zod";
 import { type Kernel, type KThread, LockfreeMutex, MUTEX_VARIANTS } from "../../kernel/index.js";
 import { formatDuration, type Guest, load, store } from "../../sim/index.js";
-import { type Program, type ProgramContext, registerProgram } from "../registry.js";
+import { registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
-
-/** The CPU the i-th thread of a workload starts on: its pin list round-robin, else CPU 0 (the creator's). */
-function cpuFor(context: ProgramContext<unknown>, i: number): { cpu: number; pinned: boolean } {
-  const pin = context.pin;
-  if (pin === undefined || pin.length === 0) return { cpu: 0, pinned: false };
-  const cpu = pin[i % pin.length]!;
-  if (cpu >= context.osv().cpus.length) throw new RangeError(`pin: cpu ${cpu} does not exist`);
-  return { cpu, pinned: true };
-}
-
-/** Registers a program whose threads run on the kernel model (it also provides the kernel's checks). */
-function registerKernelProgram<P>(program: Program<P>): void {
-  registerProgram({ ...program, runsOnKernel: true });
-}
+import { cpuFor } from "./hosts.js";
 
 /** Hogs of every cpu-hog workload, per kernel, for the cross-workload fairness check. */
 const hogsOf = new WeakMap<Kernel, KThread[]>();
@@ -44,8 +31,9 @@ function fairShare(kernel: Kernel, tolerance: number): string | null {
   return null;
 }
 
-registerKernelProgram({
+registerProgram({
   name: "cpu-hog",
+  usesKernel: () => true,
   description: "threads that compute forever in chunks (misc-timeslice, misc-scheduler)",
   params: z.strictObject({
     chunk: durationType().default(1_000_000).meta({ description: "compute per loop iteration" }),
@@ -118,8 +106,9 @@ registerKernelProgram({
   },
 });
 
-registerKernelProgram({
+registerProgram({
   name: "intermittent",
+  usesKernel: () => true,
   description: "threads that compute for `run`, then sleep for `sleep`, forever (misc-scheduler)",
   params: z.strictObject({
     run: durationType().default(5_000_000),
@@ -145,8 +134,9 @@ registerKernelProgram({
   },
 });
 
-registerKernelProgram({
+registerProgram({
   name: "sleeper",
+  usesKernel: () => true,
   description: "threads that sleep `count` times for `sleep` each, checking they wake on time",
   params: z.strictObject({
     sleep: durationType().default(1_000_000),
@@ -181,8 +171,9 @@ registerKernelProgram({
   },
 });
 
-registerKernelProgram({
+registerProgram({
   name: "ping-pong",
+  usesKernel: () => true,
   description: "two threads hand a token back and forth through wait/wake (misc-ctxsw)",
   params: z.strictObject({
     rounds: z.number().int().min(1).max(10_000_000).default(1000),
@@ -233,9 +224,11 @@ registerKernelProgram({
   },
 });
 
-registerKernelProgram({
+registerProgram({
   name: "thread-churn",
-  description: "each thread repeatedly creates a short-lived thread and joins it (tst-threadcomplete)",
+  usesKernel: () => true,
+  description:
+    "each thread repeatedly creates a short-lived thread and joins (or detaches) it (tst-threadcomplete)",
   params: z.strictObject({
     iterations: z.number().int().min(1).max(100_000).default(50),
     work: durationType().default(1000).meta({ description: "compute in each short-lived thread" }),
@@ -245,12 +238,26 @@ registerKernelProgram({
       .min(0)
       .optional()
       .meta({ description: "start the short-lived threads on this CPU" }),
+    detach: z
+      .boolean()
+      .default(false)
+      .meta({ description: "detach each short-lived thread instead of joining it (the reaper frees it)" }),
+    detach_delay: durationType()
+      .default(0)
+      .meta({ description: "compute before detaching, so that the child may complete first" }),
   }),
-  checks: [{ name: "churn-complete", description: "every create/join iteration finishes" }],
+  checks: [
+    {
+      name: "churn-complete",
+      description: "every create/join iteration finishes; with detach, every child ran and was freed",
+    },
+  ],
   build(context) {
     const { params } = context;
     const kernel = context.osv();
     let joined = 0;
+    let finished = 0;
+    const detached: KThread[] = [];
     for (let i = 0; i < context.threads; i++) {
       kernel.spawn(
         `w${context.index}.churn${i}`,
@@ -260,27 +267,48 @@ registerKernelProgram({
               `w${context.index}.churn${i}.${n}`,
               function* (inner): Guest<void> {
                 yield* inner.compute(params.work);
+                finished++;
               },
               params.child_cpu === undefined ? {} : { cpu: params.child_cpu, pinned: true },
             );
-            yield* api.join(child);
-            joined++;
+            if (params.detach) {
+              if (params.detach_delay > 0) yield* api.compute(params.detach_delay);
+              yield* api.detach(child);
+              detached.push(child);
+            } else {
+              yield* api.join(child);
+              joined++;
+            }
           }
         },
         { priority: context.priority, ...cpuFor(context, i) },
       );
     }
     const expected = context.threads * params.iterations;
+    const detachedComplete = (): string | null => {
+      if (detached.length !== expected) return `${detached.length} of ${expected} children detached`;
+      if (finished !== expected) return `${finished} of ${expected} children finished`;
+      const leaked = detached.filter((t) => !t.reaped);
+      return leaked.length === 0
+        ? null
+        : `${leaked.length} detached children never freed (first: ${leaked[0]!.name})`;
+    };
     return {
       endChecks: {
-        "churn-complete": () => (joined === expected ? null : `${joined} of ${expected} joins returned`),
+        "churn-complete": () =>
+          params.detach
+            ? detachedComplete()
+            : joined === expected
+              ? null
+              : `${joined} of ${expected} joins returned`,
       },
     };
   },
 });
 
-registerKernelProgram({
+registerProgram({
   name: "osv-mutex-counter",
+  usesKernel: () => true,
   description:
     "OSv threads on the scheduler increment a plain counter under one lockfree::mutex (misc-mutex)",
   params: z.strictObject({

@@ -9,11 +9,13 @@ import {
   LockfreeMutex,
   MUTEX_VARIANTS,
   type MutexVariant,
+  ProcessHost,
   ProcessWaitPort,
   QueueMpsc,
   type QueueMpscVariant,
   RingSpsc,
   type RingSpscVariant,
+  type ThreadHost,
 } from "../../kernel/index.js";
 import {
   type Cell,
@@ -26,6 +28,7 @@ import {
 } from "../../sim/index.js";
 import { registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
+import { hostFor, hostParam } from "./hosts.js";
 
 export interface MutexCounterOptions {
   threads: number;
@@ -55,8 +58,13 @@ export const DEFAULT_MUTEX_COUNTER: MutexCounterOptions = {
 };
 
 /** Threads that each increment a plain counter (load, then store) under one mutex. */
-export function spawnMutexCounter(sim: Simulation, options: MutexCounterOptions, prefix = "mutex") {
-  const port = new ProcessWaitPort(sim);
+export function spawnMutexCounter(
+  sim: Simulation,
+  options: MutexCounterOptions,
+  prefix = "mutex",
+  host: ThreadHost = new ProcessHost(sim),
+) {
+  const port = host.port;
   const mutex = new LockfreeMutex(sim, port, `${prefix}.mutex`, { variant: options.variant });
   const counter = sim.memory.cell(`${prefix}.counter`);
   let inside = 0;
@@ -75,17 +83,20 @@ export function spawnMutexCounter(sim: Simulation, options: MutexCounterOptions,
     yield* mutex.unlock();
   };
   for (let t = 0; t < options.threads; t++) {
-    const process = sim.spawn(`${prefix}.t${t}`, function* (): Guest {
-      for (let i = 0; i < options.increments; i++) {
-        if (options.thinkNs > 0) yield compute(options.thinkNs);
-        yield* acquire();
-        const value = yield load(counter);
-        if (options.workNs > 0) yield compute(options.workNs);
-        yield store(counter, value + 1);
-        yield* release();
-      }
-    });
-    port.adopt(process);
+    host.spawn(
+      `${prefix}.t${t}`,
+      function* (): Guest {
+        for (let i = 0; i < options.increments; i++) {
+          if (options.thinkNs > 0) yield compute(options.thinkNs);
+          yield* acquire();
+          const value = yield load(counter);
+          if (options.workNs > 0) yield compute(options.workNs);
+          yield store(counter, value + 1);
+          yield* release();
+        }
+      },
+      t,
+    );
   }
   return { mutex, counter, port, expected: options.threads * options.increments };
 }
@@ -100,8 +111,10 @@ export function counterTotalCheck(counter: Cell, expected: number): () => string
 
 registerProgram({
   name: "mutex-counter",
+  usesKernel: (params) => params.on === "osv",
   description: "threads increment a plain counter (load, then store) under one lockfree::mutex",
   params: z.strictObject({
+    on: hostParam(),
     increments: z.number().int().min(0).max(100_000).default(3),
     work: durationType().default(0).meta({ description: "compute between the counter's load and store" }),
     think: durationType().default(100).meta({ description: "compute before each lock" }),
@@ -116,7 +129,8 @@ registerProgram({
     },
     { name: "mutex-counter-total", description: "the counter equals threads x increments at the end" },
   ],
-  build({ sim, params, threads, index, enabled }) {
+  build(context) {
+    const { sim, params, threads, index, enabled } = context;
     const { counter, expected } = spawnMutexCounter(
       sim,
       {
@@ -130,6 +144,7 @@ registerProgram({
         checkExclusion: enabled.has("mutual-exclusion"),
       },
       `w${index}`,
+      hostFor(context, params.on),
     );
     return { endChecks: { "mutex-counter-total": counterTotalCheck(counter, expected) } };
   },
@@ -150,8 +165,13 @@ interface QueueItem {
 }
 
 /** Producers push numbered items onto one queue_mpsc; one consumer pops them all. */
-export function spawnQueueStress(sim: Simulation, options: QueueStressOptions, prefix = "queue") {
-  const port = new ProcessWaitPort(sim);
+export function spawnQueueStress(
+  sim: Simulation,
+  options: QueueStressOptions,
+  prefix = "queue",
+  host: ThreadHost = new ProcessHost(sim),
+) {
+  const port = host.port;
   const total = options.producers * options.items;
   const queue = new QueueMpsc<QueueItem>(sim, `${prefix}.queue`, {
     capacity: Math.max(1, total),
@@ -159,8 +179,9 @@ export function spawnQueueStress(sim: Simulation, options: QueueStressOptions, p
   });
   const seen = new Set<number>();
   const lastIndex = new Array<number>(options.producers).fill(-1);
-  const consumer = port.adopt(
-    sim.spawn(`${prefix}.consumer`, function* (): Guest {
+  const consumer = host.spawn(
+    `${prefix}.consumer`,
+    function* (): Guest {
       // Each round pops an item or waits; a wait ends at most once per push, so 2 x total + 1 bounds it.
       for (let round = 0; seen.size < total; round++) {
         sim.assert(round <= 2 * total + 1, "queue-consumer-bound", `consumer looped ${round} times`);
@@ -188,18 +209,22 @@ export function spawnQueueStress(sim: Simulation, options: QueueStressOptions, p
         lastIndex[item.producer] = item.index;
         seen.add(key);
       }
-    }),
+    },
+    options.producers,
   );
   for (let p = 0; p < options.producers; p++) {
     const producer = p;
-    const process = sim.spawn(`${prefix}.producer${p}`, function* (): Guest {
-      for (let index = 0; index < options.items; index++) {
-        if (options.thinkNs > 0) yield compute(options.thinkNs);
-        yield* queue.push({ producer, index });
-        yield* port.wake(consumer);
-      }
-    });
-    port.adopt(process);
+    host.spawn(
+      `${prefix}.producer${p}`,
+      function* (): Guest {
+        for (let index = 0; index < options.items; index++) {
+          if (options.thinkNs > 0) yield compute(options.thinkNs);
+          yield* queue.push({ producer, index });
+          yield* port.wake(consumer);
+        }
+      },
+      p,
+    );
   }
   const exactlyOnce = () =>
     seen.size === total && queue.size === 0
@@ -210,8 +235,10 @@ export function spawnQueueStress(sim: Simulation, options: QueueStressOptions, p
 
 registerProgram({
   name: "queue-stress",
+  usesKernel: (params) => params.on === "osv",
   description: "`threads` producers push numbered items onto one queue_mpsc; one consumer pops them",
   params: z.strictObject({
+    on: hostParam(),
     items: z.number().int().min(0).max(100_000).default(4).meta({ description: "items per producer" }),
     think: durationType().default(50).meta({ description: "compute before each push" }),
     variant: z
@@ -223,7 +250,8 @@ registerProgram({
     { name: "queue-exactly-once", description: "every item is popped exactly once" },
     { name: "queue-producer-fifo", description: "each producer's items come out in push order" },
   ],
-  build({ sim, params, threads, index, enabled }) {
+  build(context) {
+    const { sim, params, threads, index, enabled } = context;
     const { exactlyOnce } = spawnQueueStress(
       sim,
       {
@@ -235,6 +263,7 @@ registerProgram({
         checkFifo: enabled.has("queue-producer-fifo"),
       },
       `w${index}`,
+      hostFor(context, params.on),
     );
     return { endChecks: { "queue-exactly-once": exactlyOnce } };
   },
@@ -250,8 +279,13 @@ export interface RingSpscProgramOptions {
 }
 
 /** A producer and a consumer on one ring_spsc; each waits (WaitPort) when full / empty. */
-export function spawnRingSpsc(sim: Simulation, options: RingSpscProgramOptions, prefix = "ring") {
-  const port = new ProcessWaitPort(sim);
+export function spawnRingSpsc(
+  sim: Simulation,
+  options: RingSpscProgramOptions,
+  prefix = "ring",
+  host: ThreadHost = new ProcessHost(sim),
+) {
+  const port = host.port;
   const ring = new RingSpsc(sim, `${prefix}.ring`, {
     capacity: options.capacity,
     startCounter: options.startCounter,
@@ -259,21 +293,25 @@ export function spawnRingSpsc(sim: Simulation, options: RingSpscProgramOptions, 
   });
   let received = 0;
   const bound = 3 * options.items + 2;
-  const producerProcess = sim.spawn(`${prefix}.producer`, function* (): Guest {
-    for (let item = 0; item < options.items; item++) {
-      if (options.thinkNs > 0) yield compute(options.thinkNs);
-      for (let round = 0; !(yield* ring.push(item)); round++) {
-        sim.assert(round <= bound, "ring-producer-bound", `producer retried ${round} times`);
-        yield* port.waitUntil(function* (): Guest<boolean> {
-          return !(yield* ring.full());
-        });
+  const producer = host.spawn(
+    `${prefix}.producer`,
+    function* (): Guest {
+      for (let item = 0; item < options.items; item++) {
+        if (options.thinkNs > 0) yield compute(options.thinkNs);
+        for (let round = 0; !(yield* ring.push(item)); round++) {
+          sim.assert(round <= bound, "ring-producer-bound", `producer retried ${round} times`);
+          yield* port.waitUntil(function* (): Guest<boolean> {
+            return !(yield* ring.full());
+          });
+        }
+        yield* port.wake(consumer);
       }
-      yield* port.wake(consumer);
-    }
-  });
-  const producer = port.adopt(producerProcess);
-  const consumer = port.adopt(
-    sim.spawn(`${prefix}.consumer`, function* (): Guest {
+    },
+    0,
+  );
+  const consumer = host.spawn(
+    `${prefix}.consumer`,
+    function* (): Guest {
       for (let round = 0; received < options.items; round++) {
         sim.assert(round <= bound, "ring-consumer-bound", `consumer looped ${round} times`);
         const item = yield* ring.pop();
@@ -288,7 +326,8 @@ export function spawnRingSpsc(sim: Simulation, options: RingSpscProgramOptions, 
         received++;
         yield* port.wake(producer);
       }
-    }),
+    },
+    1,
   );
   const delivery = () =>
     received === options.items ? null : `consumer received ${received} of ${options.items} items`;
@@ -297,8 +336,10 @@ export function spawnRingSpsc(sim: Simulation, options: RingSpscProgramOptions, 
 
 registerProgram({
   name: "ring-spsc",
+  usesKernel: (params) => params.on === "osv",
   description: "a producer and a consumer on one ring_spsc whose 32-bit counters wrap during the run",
   params: z.strictObject({
+    on: hostParam(),
     capacity: z.number().int().min(1).max(1024).default(4).meta({ description: "slots (a power of two)" }),
     items: z.number().int().min(0).max(100_000).default(16),
     start: z
@@ -318,7 +359,8 @@ registerProgram({
     { name: "ring-fifo", description: "items come out in push order, none lost or repeated" },
     { name: "ring-delivery", description: "the consumer receives every item" },
   ],
-  build({ sim, params, threads, index, enabled }) {
+  build(context) {
+    const { sim, params, threads, index, enabled } = context;
     if (threads !== 1) throw new RangeError(`ring-spsc runs one producer and one consumer; set threads: 1`);
     const { delivery } = spawnRingSpsc(
       sim,
@@ -331,6 +373,7 @@ registerProgram({
         checkFifo: enabled.has("ring-fifo"),
       },
       `w${index}`,
+      hostFor(context, params.on),
     );
     return { endChecks: { "ring-delivery": delivery } };
   },

@@ -66,7 +66,7 @@ function crash(ops: readonly Op[], powerAtNs: number, values: readonly number[])
         const snapshot = [...acked];
         const count = "write" in op ? Math.min(op.write.count, SECTORS - op.write.sector) : 0;
         const type = "write" in op ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_FLUSH;
-        memory.bytes.fill(i + 1, data, data + count * SECTOR_SIZE_BYTES);
+        memory.fill(i + 1, data, data + count * SECTOR_SIZE_BYTES);
         yield* writeBlkHeader(header, status, type, "write" in op ? op.write.sector : 0);
         const buffers = count === 0 ? [] : [{ addr: data, lenBytes: count * SECTOR_SIZE_BYTES }];
         yield* queue.addBuf(blkRequestSegments(header, status, type, buffers), i);

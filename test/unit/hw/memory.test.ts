@@ -12,6 +12,21 @@ import {
 import { type Guest, Simulation } from "../../../src/sim/index.js";
 
 describe("GuestMemory", () => {
+  it("is zero everywhere, holds what is written anywhere in it, and refuses what lies outside", () => {
+    const size = 256 * 1024 * 1024;
+    const memory = new GuestMemory(size);
+    expect(memory.read(size - 8, 8)).toBe(0);
+    memory.write(size - 8, 8, 2 ** 53 - 1);
+    memory.write(3, 1, 7);
+    expect(memory.read(size - 8, 8)).toBe(2 ** 53 - 1);
+    expect(memory.read(3, 1)).toBe(7);
+    memory.fill(0xab, 100_000, 100_004);
+    expect(memory.read(100_000, 4)).toBe(0xabababab);
+    expect(memory.readBytes(99_999, 2)).toEqual(new Uint8Array([0, 0xab]));
+    expect(() => memory.read(size - 4, 8)).toThrow(/outside/);
+    expect(() => memory.fill(1, size - 1, size + 1)).toThrow(/outside/);
+  });
+
   it("stores little-endian fields of each width", () => {
     const memory = new GuestMemory(64);
     memory.write(0, 2, 0x1234);

@@ -85,10 +85,10 @@ describe("virtio-blk", () => {
     const rig = blkRig(new Simulation({ seed: 3 }), { writeBackProbability: 0 });
     const statuses: number[] = [];
     const result = run(rig, function* () {
-      rig.memory.bytes.fill(0x5a, rig.buffer, rig.buffer + 2 * SECTOR_SIZE_BYTES);
+      rig.memory.fill(0x5a, rig.buffer, rig.buffer + 2 * SECTOR_SIZE_BYTES);
       statuses.push(yield* request(rig, VIRTIO_BLK_T_OUT, 10, 2));
       expect(rig.device.disk.readDurable(10, 1)[0]).toBe(0);
-      rig.memory.bytes.fill(0, rig.buffer, rig.buffer + 2 * SECTOR_SIZE_BYTES);
+      rig.memory.fill(0, rig.buffer, rig.buffer + 2 * SECTOR_SIZE_BYTES);
       statuses.push(yield* request(rig, VIRTIO_BLK_T_IN, 10, 2));
       expect(rig.memory.read(rig.buffer + SECTOR_SIZE_BYTES + 7, 1)).toBe(0x5a);
       statuses.push(yield* request(rig, VIRTIO_BLK_T_FLUSH, 0, 0));

@@ -84,7 +84,7 @@ export class EchoDevice extends VirtioDevice {
     this.pending.delete(token);
     if (entry.generation !== this.generation) return;
     for (const segment of entry.chain.segments) {
-      if (segment.write) this.memory.bytes.fill(0xa5, segment.addr, segment.addr + segment.lenBytes);
+      if (segment.write) this.memory.fill(0xa5, segment.addr, segment.addr + segment.lenBytes);
     }
     this.complete(0, entry.chain.head, entry.chain.writableBytes);
   }

@@ -8,14 +8,14 @@ import {
 } from "../../../../src/kernel/sched/index.js";
 
 describe("thread status transitions", () => {
-  it("allows exactly the 15 transitions of OSv's table plus the load balancer's queued -> waking", () => {
+  it("allows exactly the 15 transitions of OSv's table plus those of the load balancer, wake_lock and pin(t, cpu)", () => {
     let allowed = 0;
     for (let from = 0; from < THREAD_STATUS_NAMES.length; from++) {
       for (let to = 0; to < THREAD_STATUS_NAMES.length; to++)
         if (checkTransition(from, to) === null) allowed++;
     }
     expect(allowed).toBe(LEGAL_TRANSITIONS.length);
-    expect(allowed).toBe(16);
+    expect(allowed).toBe(19);
   });
 
   it("rejects waking a running thread and reviving a terminated one, with a readable message", () => {

@@ -45,6 +45,7 @@ function harness() {
     return true;
   };
   const client = (onFire?: (t: Timer) => Guest<void> | undefined): TimerClient => ({
+    activeTimers: [],
     timerFired(t) {
       log.push(`${t.name}@${clock.now}`);
       fires.push({ now: clock.now, deadline: t.timeNs });

@@ -1,0 +1,56 @@
+// Goal: the kernel's scenario checks sched-progress and sched-wake-delivery hold on healthy runs and
+// fail, naming the thread, when their bound is tighter than what the scheduler really does.
+// Method: scenarios from YAML text; the same workload with a generous and a too-tight bound.
+import { describe, expect, it } from "vitest";
+import { buildScenario, parseScenario, ScenarioError } from "../../../../src/scenario/index.js";
+
+function run(yaml: string) {
+  const result = buildScenario(parseScenario(yaml, "test.yaml")).run();
+  return { result, failure: result.failure };
+}
+
+const hogs = (bound: string) => `name: t
+machine: { cpus: 1 }
+duration: 300ms
+kernel: { progress_bound: ${bound} }
+workloads: [{ program: cpu-hog, threads: 2, params: { chunk: 1ms } }]
+checks: [sched-progress, sched-states]`;
+
+const pingPong = (bound: string) => `name: t
+machine: { cpus: 2 }
+kernel: { wake_delivery_bound: ${bound} }
+workloads: [{ program: ping-pong, threads: 2, pin: [0, 1], params: { rounds: 200 } }]
+checks: [sched-wake-delivery, ping-pong-rounds]`;
+
+describe("kernel watchdogs", () => {
+  it("sched-progress holds when two hogs alternate every ~10 ms, and fails at a 2 ms bound", () => {
+    const ok = run(hogs("50ms"));
+    expect(ok.result.outcome).toBe("ok");
+    expect(ok.result.checks.map((c) => [c.name, c.status])).toContainEqual(["sched-progress", "pass"]);
+    const tight = run(hogs("2ms"));
+    expect(tight.result.outcome).toBe("violation");
+    expect(tight.failure?.check).toBe("sched-progress");
+    expect(tight.failure?.message).toMatch(/hog\d has been runnable on cpu0 for \d+ ns/);
+  });
+
+  it("sched-wake-delivery holds for ping-pong across CPUs, and fails below the wakeup latency", () => {
+    const ok = run(pingPong("1ms"));
+    expect(ok.result.outcome).toBe("ok");
+    expect(ok.result.checks.map((c) => [c.name, c.status])).toContainEqual(["sched-wake-delivery", "pass"]);
+    const tight = run(pingPong("10ns"));
+    expect(tight.result.outcome).toBe("violation");
+    expect(tight.failure?.check).toBe("sched-wake-delivery");
+    expect(tight.failure?.message).toMatch(/was woken \d+ ns ago and never reached a runqueue/);
+  });
+
+  it("kernel checks are offered only to scenarios with a workload on the kernel", () => {
+    expect(() =>
+      parseScenario(
+        `name: t
+workloads: [{ program: counter, threads: 2 }]
+checks: [sched-progress]`,
+        "t.yaml",
+      ),
+    ).toThrow(ScenarioError);
+  });
+});
