@@ -1175,13 +1175,8 @@ export class Kernel implements WaitPort {
     yield* this.notifierMutex.lock();
     const last = yield* this.clock.setupCpu(cpu.index);
     yield* this.notifierMutex.unlock();
-    // Boot is complete: the application's threads start (thread::start is a wake), all of them
-    // before any runs (preemption off), so a real-time one cannot keep the rest from starting.
-    if (last) {
-      yield* this.preemptDisable();
-      for (const thread of this.pendingStart.splice(0)) yield* this.wake(thread);
-      yield* this.preemptEnable();
-    }
+    // Boot is complete: the application's threads start (thread::start is a wake).
+    if (last) for (const thread of this.pendingStart.splice(0)) yield* this.wake(thread);
     for (;;) {
       yield* this.api.sleep(BALANCE_PERIOD_NS);
       if (cpu.runqueue.size === 0) continue;

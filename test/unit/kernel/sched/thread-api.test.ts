@@ -180,7 +180,9 @@ describe("the load balancer and migration locks", () => {
 
 describe("real-time priorities", () => {
   function rtRun(yieldEachChunk: boolean) {
-    const { sim, kernel } = boot(1);
+    // All three on the runqueue from the start (after-boot would wake them one by one from the
+    // balancer, which a real-time thread then keeps off the CPU).
+    const { sim, kernel } = boot(1, { workloadsStart: "with-cpu" });
     const order: string[] = [];
     let hogCpuWhenRtDoneNs = -1;
     let rtDone = 0;
