@@ -12,6 +12,7 @@ import "./programs/engine.js";
 import "./programs/kernel.js";
 import "./programs/newcomer.js";
 import "./programs/rcu.js";
+import "./programs/rwlock.js";
 import "./programs/sched.js";
 import "./programs/sync.js";
 import "./programs/osv-sync.js";

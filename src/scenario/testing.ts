@@ -16,7 +16,12 @@ export interface ChoiceSequenceOptions {
 
 /** Arbitrary choice sequences for the sequence strategy. */
 export function choiceSequences(options: ChoiceSequenceOptions = {}): fc.Arbitrary<number[]> {
-  return fc.array(fc.nat({ max: options.maxValue ?? 7 }), { maxLength: options.maxLength ?? 200 });
+  // size "max": fast-check's default size caps generated arrays near 10 elements whatever maxLength
+  // says, which would steer only a run's first few choices.
+  return fc.array(fc.nat({ max: options.maxValue ?? 7 }), {
+    maxLength: options.maxLength ?? 200,
+    size: "max",
+  });
 }
 
 /** Runs `scenario` with its choices taken from `values` (the default 0 once they run out). */

@@ -10,6 +10,28 @@ export {
   type MutexVariant,
 } from "./mutex.js";
 export {
+  describeRwlockWord,
+  downgradedWord,
+  MAX_OWNING_READERS,
+  MAX_PENDING_READERS,
+  owningReaders,
+  PENDING_READERS_MASK,
+  PENDING_WRITER,
+  pendingReaders,
+  READER_LOCK_INC,
+  READERS_MASK,
+  RWLOCK_VARIANTS,
+  Rwlock,
+  type RwlockOptions,
+  type RwlockStats,
+  type RwlockVariant,
+  rwlockWord,
+  WRITER_LOCK,
+  writerLocked,
+  writerLockedWord,
+  writerPending,
+} from "./rwlock.js";
+export {
   SEMAPHORE_VARIANTS,
   Semaphore,
   type SemaphoreAccount,
