@@ -1,6 +1,6 @@
 // The POSIX-style synchronization surface workloads are written against (OSv's libc layer maps
 // pthread_mutex_*, pthread_cond_*, sem_* and pthread_rwlock_* onto these same primitives: see
-// libc/pthread.cc and core/semaphore.cc, osv-internals.md §3). Every call answers an errno value
+// libc/pthread.cc, core/semaphore.cc and core/rwlock.cc, osv-internals.md §3). Every call answers an errno value
 // (0 on success) as POSIX does; deadlines are absolute, in the kernel's clock (the one api.now()
 // reads). Thin by design: all behaviour lives in the primitives, so a workload written here runs the
 // exact lockfree::mutex, condvar and semaphore algorithms the property tests search.
@@ -9,6 +9,7 @@ import { type Guest, load, type Simulation } from "../../sim/index.js";
 import type { WaitPort } from "../port/index.js";
 import { Condvar, ETIMEDOUT } from "../sync/condvar.js";
 import { LockfreeMutex } from "../sync/mutex.js";
+import { Rwlock } from "../sync/rwlock.js";
 import { Semaphore } from "../sync/semaphore.js";
 
 export const EPERM = 1;
@@ -94,6 +95,37 @@ export class Pthread {
 
   *semPost(sem: Semaphore): Guest<number> {
     yield* sem.post(1);
+    return 0;
+  }
+
+  // ---- pthread_rwlock_* (OSv's rwlock: a writer may re-lock for writing recursively) ------------------
+
+  rwlockInit(name: string): Rwlock {
+    return new Rwlock(this.sim, this.port, name);
+  }
+
+  *rwlockRdlock(rwlock: Rwlock): Guest<number> {
+    yield* rwlock.rlock();
+    return 0;
+  }
+
+  *rwlockTryrdlock(rwlock: Rwlock): Guest<number> {
+    return (yield* rwlock.tryRlock()) ? 0 : EBUSY;
+  }
+
+  *rwlockWrlock(rwlock: Rwlock): Guest<number> {
+    yield* rwlock.wlock();
+    return 0;
+  }
+
+  *rwlockTrywrlock(rwlock: Rwlock): Guest<number> {
+    return (yield* rwlock.tryWlock()) ? 0 : EBUSY;
+  }
+
+  /** Unlocks what the caller holds: the write lock if it is the writer, else a read lock. */
+  *rwlockUnlock(rwlock: Rwlock): Guest<number> {
+    if (rwlock.writer === this.port.current().id) yield* rwlock.wunlock();
+    else yield* rwlock.runlock();
     return 0;
   }
 }

@@ -58,36 +58,33 @@ export class RcuList<T> {
    */
   *replace(matches: (value: T) => boolean, value: T): Guest<number> {
     this.assertOwner("replace");
-    let link = this.head;
-    for (let steps = 0; ; steps++) {
-      this.assertLength(steps);
-      const id = yield* link.readByOwner();
-      if (id === 0) return 0;
-      const node = link.derefByOwner(id)!;
-      if (matches(node.value)) {
-        const next = yield* node.next.readByOwner();
-        yield* link.assign(this.newNode(value, next));
-        yield* this.rcu.dispose(id, `${this.name} node`);
-        return id;
-      }
-      link = node.next;
-    }
+    const found = yield* this.findByOwner(matches);
+    if (found === null) return 0;
+    const next = yield* found.node.next.readByOwner();
+    yield* found.link.assign(this.newNode(value, next));
+    yield* this.rcu.dispose(found.id, `${this.name} node`);
+    return found.id;
   }
 
   /** erase: unlinks the first matching node and rcu_disposes it; answers its id, or 0. */
   *erase(matches: (value: T) => boolean): Guest<number> {
     this.assertOwner("erase");
+    const found = yield* this.findByOwner(matches);
+    if (found === null) return 0;
+    yield* found.link.assign(yield* found.node.next.readByOwner());
+    yield* this.rcu.dispose(found.id, `${this.name} node`);
+    return found.id;
+  }
+
+  /** The first node whose value matches, with the link that points at it (the writer's walk). */
+  private *findByOwner(matches: (value: T) => boolean) {
     let link = this.head;
     for (let steps = 0; ; steps++) {
       this.assertLength(steps);
       const id = yield* link.readByOwner();
-      if (id === 0) return 0;
+      if (id === 0) return null;
       const node = link.derefByOwner(id)!;
-      if (matches(node.value)) {
-        yield* link.assign(yield* node.next.readByOwner());
-        yield* this.rcu.dispose(id, `${this.name} node`);
-        return id;
-      }
+      if (matches(node.value)) return { link, id, node };
       link = node.next;
     }
   }

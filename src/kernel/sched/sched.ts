@@ -966,17 +966,7 @@ export class Kernel implements WaitPort {
       "sched.wait-preempt",
       `${thread.name} waits with preemption off`,
     );
-    for (let rounds = 0; ; rounds++) {
-      this.sim.assert(rounds < 1_000_000, "sched.wait-rounds", `${thread.name}: a million spurious wakeups`);
-      yield* this.preemptDisable();
-      yield* this.storeStatus(thread, ThreadStatus.Running, ThreadStatus.Waiting);
-      if (yield* predicate()) {
-        yield* this.stopWait(thread);
-        return;
-      }
-      yield* this.schedule();
-      yield* this.stopWait(thread);
-    }
+    yield* this.waitUntilLocked(null, predicate);
   }
 
   /** stop_wait: waiting -> running, or let a concurrent wake finish first. */
@@ -1002,10 +992,11 @@ export class Kernel implements WaitPort {
   }
 
   /**
-   * wait_until(mutex, pred): the predicate is checked with the mutex held and status waiting; the
-   * mutex is dropped while asleep and taken again before the next check.
+   * wait_until(pred) and wait_until(mutex, pred): status waiting, then the predicate; with a mutex,
+   * the predicate is checked with it held, and it is dropped while asleep and taken again before the
+   * next check.
    */
-  private *waitUntilLocked(mutex: LockfreeMutex, predicate: () => Guest<boolean>): Guest<void> {
+  private *waitUntilLocked(mutex: LockfreeMutex | null, predicate: () => Guest<boolean>): Guest<void> {
     const thread = this.current();
     for (let rounds = 0; ; rounds++) {
       this.sim.assert(rounds < 1_000_000, "sched.wait-rounds", `${thread.name}: a million spurious wakeups`);
@@ -1015,10 +1006,10 @@ export class Kernel implements WaitPort {
         yield* this.stopWait(thread);
         return;
       }
-      yield* mutex.unlock();
+      if (mutex !== null) yield* mutex.unlock();
       yield* this.schedule();
       yield* this.stopWait(thread);
-      yield* mutex.lock();
+      if (mutex !== null) yield* mutex.lock();
     }
   }
 

@@ -106,7 +106,7 @@ export function counterTotalCheck(counter: Cell, expected: number): () => string
   return () =>
     counter.value === expected
       ? null
-      : `counter is ${counter.value}, expected ${expected}: an update was lost under the mutex`;
+      : `counter is ${counter.value}, expected ${expected}: an update was lost under the mutex, or a thread never got it back`;
 }
 
 registerProgram({

@@ -4,7 +4,7 @@
 // a pinned one) switched in only on its home (pinned) CPU, timers firing where their thread lives, no
 // freed thread touched — all asserted inside the model — and no lost wakeup (every hop, detached
 // child, ping-pong hand-off and real-time round completes). Method: SequenceStrategy runs of a mixed
-// scenario with interrupt injection (1002 schedules in all); the mutants are in thread-api-mutants.
+// scenario with interrupt injection (2100 schedules in all); the mutants are in thread-api-mutants.
 // Each victim is pinned by one thread and woken by nobody else: a concurrent remote wake can race
 // pin(t, cpu) in OSv itself (scenarios/bugs/pin-wake-double-queue.yaml).
 import fc from "fast-check";
@@ -46,7 +46,7 @@ describe("thread API under chosen interleavings", () => {
       const scenario = loadScenario("sched-api-mix.yaml", mixText(cpus));
       fc.assert(
         fc.property(choiceSequences({ maxLength: 400 }), (values) => holds(runWithChoices(scenario, values))),
-        { numRuns: 334 },
+        { numRuns: 700 },
       );
     });
   }

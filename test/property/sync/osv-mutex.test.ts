@@ -39,7 +39,7 @@ describe("lockfree::mutex on OSv threads", () => {
             { name: "mutex-counter-total", status: "pass" },
           ]);
         }),
-        { numRuns: 150 },
+        { numRuns: 340 },
       );
     });
   }

@@ -53,6 +53,45 @@ describe("Pthread", () => {
     });
   });
 
+  it("rwlock: readers share, a writer excludes them, try-locks answer EBUSY while it holds", () => {
+    const { sim, kernel, posix } = boot(2);
+    const rwlock = posix.rwlockInit("rw");
+    const log: string[] = [];
+    kernel.spawn(
+      "writer",
+      function* (api): Guest<void> {
+        yield* api.sleep(1_000_000);
+        expect(yield* posix.rwlockWrlock(rwlock)).toBe(0);
+        log.push("w+");
+        yield* api.sleep(2_000_000);
+        log.push("w-");
+        expect(yield* posix.rwlockUnlock(rwlock)).toBe(0);
+      },
+      { cpu: 0, pinned: true },
+    );
+    kernel.spawn(
+      "reader",
+      function* (api): Guest<void> {
+        expect(yield* posix.rwlockRdlock(rwlock)).toBe(0);
+        expect(yield* posix.rwlockTryrdlock(rwlock)).toBe(0);
+        log.push("r+r+");
+        yield* api.sleep(500_000);
+        expect(yield* posix.rwlockUnlock(rwlock)).toBe(0);
+        expect(yield* posix.rwlockUnlock(rwlock)).toBe(0);
+        log.push("r-r-");
+        yield* api.sleep(1_500_000);
+        log.push(`try:${yield* posix.rwlockTryrdlock(rwlock)},${yield* posix.rwlockTrywrlock(rwlock)}`);
+        expect(yield* posix.rwlockRdlock(rwlock)).toBe(0);
+        log.push("r+");
+        expect(yield* posix.rwlockUnlock(rwlock)).toBe(0);
+      },
+      { cpu: 1, pinned: true },
+    );
+    kernel.start();
+    expect(sim.run({ untilNs: 100_000_000 }).outcome).toBe("ok");
+    expect(log).toEqual(["r+r+", "r-r-", "w+", `try:${EBUSY},${EBUSY}`, "w-", "r+"]);
+  });
+
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`a bounded buffer on mutex + two condvars + a semaphore delivers every item in order (seed ${seed})`, () => {
       const { sim, kernel, posix } = boot(2, seed);
