@@ -25,6 +25,8 @@ import { physLoad } from "./memory.js";
 export const ClockOp = {
   /** rdtsc: answers this CPU's TSC now. */
   Rdtsc: FIRST_EXTENSION_OP + 9,
+  /** The running CPU's own pvclock record read in one step (see pvclockReadOwn). */
+  PvclockRead: FIRST_EXTENSION_OP + 10,
 } as const;
 
 export const rdtsc = (): Effect => extension(ClockOp.Rdtsc);
@@ -361,6 +363,7 @@ export class KvmClock {
 
 export function allocateClockKinds(sim: Simulation): number {
   sim.kinds.defineExtensionOp(ClockOp.Rdtsc, "rdtsc");
+  sim.kinds.defineExtensionOp(ClockOp.PvclockRead, "pvclock_read");
   return sim.kinds.kindFor("kvmclock_update");
 }
 
@@ -405,11 +408,52 @@ export function* pvclockRead(addr: number): Guest<PvclockReading> {
 }
 
 /**
+ * The vCPU side of ClockOp.PvclockRead: the whole record and the TSC at one instant. Answers
+ * time · 2 + (TSC_STABLE set ? 1 : 0), or -1 when the version is odd (the host is mid-update).
+ */
+export function performPvclockRead(memory: GuestMemory, addr: number, tsc: number): number {
+  const version = memory.read(addr + PVCLOCK.version, 4);
+  if ((version & 1) !== 0) return -1;
+  const shiftByte = memory.read(addr + PVCLOCK.tscShift, 1);
+  const record = {
+    tscTimestamp: memory.read(addr + PVCLOCK.tscTimestamp, 8),
+    systemTime: memory.read(addr + PVCLOCK.systemTime, 8),
+    mul: memory.read(addr + PVCLOCK.tscToSystemMul, 4),
+    shift: shiftByte >= 128 ? shiftByte - 256 : shiftByte,
+  };
+  const time = pvclockTimeNs(record, tsc);
+  if (time * 2n + 1n > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`pvclock time ${time} is beyond 2^52 (a TSC below tsc_timestamp?)`);
+  const stable = memory.read(addr + PVCLOCK.flags, 1) & PVCLOCK_TSC_STABLE_BIT;
+  return Number(time) * 2 + stable;
+}
+
+/**
+ * Reads the running CPU's own pvclock record in one step: the same answer as pvclockRead's seqlock
+ * loop, without its eight separate loads. Exact for a CPU's own record, because KVM rewrites it only
+ * while that vCPU is out of guest mode, so the guest never sees it change between two of its loads
+ * (the model's host still has a mid-update window, odd version, which makes this retry). pvclockRead
+ * stays for reading any record load by load, and for testing the seqlock itself.
+ */
+export function* pvclockReadOwn(addr: number): Guest<{ timeNs: number; flags: number }> {
+  for (let attempt = 1; attempt <= MAX_SEQLOCK_RETRIES; attempt++) {
+    const packed = yield extension(ClockOp.PvclockRead, addr);
+    if (packed >= 0) return { timeNs: Math.floor(packed / 2), flags: packed % 2 };
+  }
+  throw new Error(`pvclock read at ${addr}: version still odd after ${MAX_SEQLOCK_RETRIES} tries`);
+}
+
+/**
  * kvmclock system time as OSv reads it: the pvclock time, returned directly when TSC_STABLE is set
  * and valid; otherwise made globally non-decreasing through the CAS-max cell `last`.
  */
-export function* kvmclockSystemTime(addr: number, last: Cell, validFlags: number): Guest<number> {
-  const { timeNs, flags } = yield* pvclockRead(addr);
+export function* kvmclockSystemTime(
+  addr: number,
+  last: Cell,
+  validFlags: number,
+  read: (addr: number) => Guest<{ timeNs: number; flags: number }> = pvclockRead,
+): Guest<number> {
+  const { timeNs, flags } = yield* read(addr);
   if ((flags & validFlags & PVCLOCK_TSC_STABLE_BIT) !== 0) return timeNs;
   let seen = yield load(last);
   for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {

@@ -14,6 +14,7 @@ import {
   type KvmClockOptions,
   PVCLOCK,
   PVCLOCK_WALL,
+  performPvclockRead,
   resolveKvmClockOptions,
   Tsc,
 } from "./clock.js";
@@ -125,6 +126,13 @@ export function buildMachine(
     const skew = sim.choice.between(0, resolved.tsc.skewCyclesMax, "tsc.skew");
     const tsc = new Tsc(resolved.tsc.hz, skew, resolved.tsc.driftPpm[index] ?? 0);
     cpu.registerExtension(ClockOp.Rdtsc, "rdtsc", () => tsc.read(sim.now), cost.rdtscNs);
+    // An rdtsc and the record's seven loads.
+    cpu.registerExtension(
+      ClockOp.PvclockRead,
+      "pvclock_read",
+      (_cpu, effect) => performPvclockRead(memory, effect.a, tsc.read(sim.now)),
+      cost.rdtscNs + 7 * cost.loadNs,
+    );
     cpus.push(cpu);
     tscs.push(tsc);
   }

@@ -23,6 +23,7 @@ import {
   PVCLOCK_TSC_STABLE_BIT,
   physLoad,
   physStore,
+  pvclockReadOwn,
   pvclockTimeNs,
 } from "../../hw/index.js";
 import { type Cell, fetchAdd, type Guest, type Simulation } from "../../sim/index.js";
@@ -91,10 +92,13 @@ export class KernelClock {
     return left === 1;
   }
 
-  /** kvmclock::system_time(): the pvclock read of `cpu`'s record (guest code on that CPU). */
+  /**
+   * kvmclock::system_time(): the pvclock read of `cpu`'s record (guest code on that CPU, so its own
+   * record: read in one step, see pvclockReadOwn).
+   */
   systemTime(cpu: number): Guest<number> {
     const kvmclock = this.machine.kvmclock;
-    return kvmclockSystemTime(kvmclock.recordAddrs[cpu]!, this.last, kvmclock.validFlags);
+    return kvmclockSystemTime(kvmclock.recordAddrs[cpu]!, this.last, kvmclock.validFlags, pvclockReadOwn);
   }
 
   /** pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off). */

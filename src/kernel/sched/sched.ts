@@ -176,8 +176,14 @@ export class KThread implements KernelThread, TimerClient {
    * Only the #178 variant's schedule() reads it; the model otherwise asks the vCPU.
    */
   readonly currentCpuTls: Cell;
+  /**
+   * _detached_state->_cpu in memory: wake() loads it (after its compare-and-swap and cli, as OSv
+   * does), so a stall of the waker between those instructions is a window others can act in; every
+   * move of the thread rewrites it together with `cpu`.
+   */
+  readonly homeCpu: Cell;
   context: CpuContext | null = null;
-  /** The home CPU (_detached_state->_cpu). */
+  /** The home CPU (_detached_state->_cpu), as the kernel's host-side bookkeeping sees it. */
   cpu: SchedCpu;
   preemptCounter = 1;
   /**
@@ -219,6 +225,7 @@ export class KThread implements KernelThread, TimerClient {
     this.joiner = kernel.sim.memory.cell(`${name}._joiner`, 0);
     this.detachState = kernel.sim.memory.cell(`${name}._detach_state`, DetachState.Attached);
     this.currentCpuTls = kernel.sim.memory.cell(`${name}.current_cpu`, cpu.index);
+    this.homeCpu = kernel.sim.memory.cell(`${name}._cpu`, cpu.index);
     this.cpu = cpu;
     this.pinned = pinned;
     this.migrationLockCounter = pinned ? 1 : 0;
@@ -1041,11 +1048,12 @@ export class Kernel implements WaitPort {
       }
       expected = seen;
     }
-    // The home CPU is read right after the compare-and-swap, as OSv does: pin(t, cpu) may move a
-    // waking thread, and a later read could see its new home and queue it twice there.
-    const target_ = thread.cpu;
     this.statusChanged(thread, expected, ThreadStatus.Waking);
+    // As OSv: irq_save, then the home CPU is loaded. pin(t, cpu) may move a waking thread; a waker
+    // stalled between its compare-and-swap and this load sees the new home and queues t twice there
+    // (scenarios/bugs/pin-wake-double-queue.yaml).
     const flags = yield cli();
+    const target_ = this.cpus[yield load(thread.homeCpu)]!;
     const me = this.cpuOf();
     target_.incoming[me.index]!.push(thread);
     const bit = 1 << me.index;
@@ -1220,6 +1228,7 @@ export class Kernel implements WaitPort {
 
   private setHomeCpu(thread: KThread, cpu: SchedCpu): void {
     thread.cpu = cpu;
+    thread.homeCpu.value = cpu.index;
     // remote_thread_local_var(current_cpu): written while the thread is off-CPU (or by itself).
     thread.currentCpuTls.value = cpu.index;
   }
