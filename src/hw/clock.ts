@@ -1,8 +1,10 @@
 // Clocks as OSv on KVM sees them (osv-internals.md §7.2): a per-CPU TSC, KVM's per-CPU
 // pvclock_vcpu_time_info record and wall-clock record in guest memory, the host's two-step record
 // updates, and the guest read protocol (seqlock retry, exact (delta << shift) * mul >> 32 scaling,
-// the global CAS "last" when TSC_STABLE is not valid). Simplified: the host's records come from one
-// reference clock ("master", KVM's master-clock mode) or each CPU's own TSC ("per_cpu"); no HPET.
+// the global CAS "last" when TSC_STABLE is not valid). A CPU's record is written only once the guest
+// registers it (the SYSTEM_TIME MSR write OSv's kvmclock::init_on_cpu does on each CPU, §7.2, §9.1);
+// until then it reads as zeros. Simplified: the host's records come from one reference clock
+// ("master", KVM's master-clock mode) or each CPU's own TSC ("per_cpu"); no HPET.
 
 import {
   type Cell,
@@ -23,6 +25,8 @@ import { physLoad } from "./memory.js";
 export const ClockOp = {
   /** rdtsc: answers this CPU's TSC now. */
   Rdtsc: FIRST_EXTENSION_OP + 9,
+  /** The running CPU's own pvclock record read in one step (see pvclockReadOwn). */
+  PvclockRead: FIRST_EXTENSION_OP + 10,
 } as const;
 
 export const rdtsc = (): Effect => extension(ClockOp.Rdtsc);
@@ -153,6 +157,12 @@ export interface KvmClockOptions {
   systemTimeAtStartNs: number;
   /** Wall-clock time (whole seconds since the epoch) at kvmclock system_time 0. */
   wallClockAtZeroSec: number;
+  /**
+   * Whether every CPU's record is registered when the machine is built (a machine without a guest
+   * kernel), or only when the guest writes the SYSTEM_TIME MSR on that CPU (`register`), as OSv
+   * does from each CPU's bring-up; an unregistered record is all zeros.
+   */
+  registerAtBuild: boolean;
 }
 
 export const DEFAULT_KVMCLOCK_OPTIONS: Readonly<KvmClockOptions> = Object.freeze({
@@ -166,6 +176,7 @@ export const DEFAULT_KVMCLOCK_OPTIONS: Readonly<KvmClockOptions> = Object.freeze
   updateWriteNs: 100,
   systemTimeAtStartNs: 1_000_000_000,
   wallClockAtZeroSec: 1_767_225_600,
+  registerAtBuild: true,
 });
 
 export function resolveKvmClockOptions(overrides: Partial<KvmClockOptions> = {}): Readonly<KvmClockOptions> {
@@ -188,6 +199,8 @@ export function resolveKvmClockOptions(overrides: Partial<KvmClockOptions> = {})
     throw new RangeError("kvmclock updatePeriodNs must exceed updateWriteNs");
   if (o.hostClockMode !== "master" && o.hostClockMode !== "per_cpu")
     throw new RangeError(`kvmclock hostClockMode '${o.hostClockMode as string}'`);
+  if (typeof o.registerAtBuild !== "boolean")
+    throw new RangeError(`kvmclock registerAtBuild must be a boolean: ${String(o.registerAtBuild)}`);
   return Object.freeze(o);
 }
 
@@ -196,12 +209,22 @@ export interface KvmClockStats {
   withheldStable: number;
   steps: number;
   wallClockWrites: number;
+  /** SYSTEM_TIME MSR writes (registrations) by the guest. */
+  registrations: number;
 }
 
 /** KVM's side of kvmclock: owns the records' contents and rewrites them at host updates. */
 export class KvmClock {
   readonly scale: PvclockScale;
-  readonly stats: KvmClockStats = { updates: 0, withheldStable: 0, steps: 0, wallClockWrites: 0 };
+  readonly stats: KvmClockStats = {
+    updates: 0,
+    withheldStable: 0,
+    steps: 0,
+    wallClockWrites: 0,
+    registrations: 0,
+  };
+  /** Whether each CPU's record has been registered (and so is written by the host). */
+  private readonly registeredCpus: boolean[];
   /** Accumulated clock steps (faults) added to the host clock. */
   private stepNs = 0;
   private readonly reference: Tsc;
@@ -227,11 +250,33 @@ export class KvmClock {
     this.reference = new Tsc(tscs[0]!.hz);
     // arg = cpu · 2 + phase (0: version odd and fields, 1: version even).
     this.handler = { kind, id: 0, fire: (arg) => this.updatePhase(arg >> 1, arg & 1) };
-    for (let cpu = 0; cpu < tscs.length; cpu++) this.writeFields(cpu, sim.now);
+    this.registeredCpus = tscs.map(() => false);
     this.writeWallClock();
-    if (options.updatePeriodNs > 0) {
-      for (let cpu = 0; cpu < tscs.length; cpu++) this.scheduleUpdate(cpu, sim.now + options.updatePeriodNs);
-    }
+    if (options.registerAtBuild) for (let cpu = 0; cpu < tscs.length; cpu++) this.register(cpu);
+  }
+
+  /**
+   * The host's answer to the guest writing `cpu`'s SYSTEM_TIME MSR (enable bit set): the record is
+   * written at once (the vCPU is in the exit meanwhile, so the guest never sees it half-written) and,
+   * with a period, kept updated from then on. A second registration rewrites the record.
+   */
+  register(cpu: number): void {
+    if (!(Number.isInteger(cpu) && cpu >= 0 && cpu < this.tscs.length)) throw new RangeError(`cpu ${cpu}`);
+    const addr = this.recordAddrs[cpu]!;
+    const version = this.memory.read(addr + PVCLOCK.version, 4);
+    this.writeFields(cpu, this.sim.now);
+    // Mid-update (odd), the update's pending second write makes the version even again.
+    if (version % 2 === 0) this.memory.write(addr + PVCLOCK.version, 4, (version + 2) >>> 0);
+    this.stats.registrations++;
+    const first = !this.registeredCpus[cpu];
+    this.registeredCpus[cpu] = true;
+    if (first && this.options.updatePeriodNs > 0)
+      this.scheduleUpdate(cpu, this.sim.now + this.options.updatePeriodNs);
+  }
+
+  /** Whether `cpu`'s record has been registered. */
+  isRegistered(cpu: number): boolean {
+    return this.registeredCpus[cpu] === true;
   }
 
   /** The host's kvmclock (ns) at virtual time `nowNs`. */
@@ -318,6 +363,7 @@ export class KvmClock {
 
 export function allocateClockKinds(sim: Simulation): number {
   sim.kinds.defineExtensionOp(ClockOp.Rdtsc, "rdtsc");
+  sim.kinds.defineExtensionOp(ClockOp.PvclockRead, "pvclock_read");
   return sim.kinds.kindFor("kvmclock_update");
 }
 
@@ -362,11 +408,52 @@ export function* pvclockRead(addr: number): Guest<PvclockReading> {
 }
 
 /**
+ * The vCPU side of ClockOp.PvclockRead: the whole record and the TSC at one instant. Answers
+ * time · 2 + (TSC_STABLE set ? 1 : 0), or -1 when the version is odd (the host is mid-update).
+ */
+export function performPvclockRead(memory: GuestMemory, addr: number, tsc: number): number {
+  const version = memory.read(addr + PVCLOCK.version, 4);
+  if ((version & 1) !== 0) return -1;
+  const shiftByte = memory.read(addr + PVCLOCK.tscShift, 1);
+  const record = {
+    tscTimestamp: memory.read(addr + PVCLOCK.tscTimestamp, 8),
+    systemTime: memory.read(addr + PVCLOCK.systemTime, 8),
+    mul: memory.read(addr + PVCLOCK.tscToSystemMul, 4),
+    shift: shiftByte >= 128 ? shiftByte - 256 : shiftByte,
+  };
+  const time = pvclockTimeNs(record, tsc);
+  if (time * 2n + 1n > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`pvclock time ${time} is beyond 2^52 (a TSC below tsc_timestamp?)`);
+  const stable = memory.read(addr + PVCLOCK.flags, 1) & PVCLOCK_TSC_STABLE_BIT;
+  return Number(time) * 2 + stable;
+}
+
+/**
+ * Reads the running CPU's own pvclock record in one step: the same answer as pvclockRead's seqlock
+ * loop, without its eight separate loads. Exact for a CPU's own record, because KVM rewrites it only
+ * while that vCPU is out of guest mode, so the guest never sees it change between two of its loads
+ * (the model's host still has a mid-update window, odd version, which makes this retry). pvclockRead
+ * stays for reading any record load by load, and for testing the seqlock itself.
+ */
+export function* pvclockReadOwn(addr: number): Guest<{ timeNs: number; flags: number }> {
+  for (let attempt = 1; attempt <= MAX_SEQLOCK_RETRIES; attempt++) {
+    const packed = yield extension(ClockOp.PvclockRead, addr);
+    if (packed >= 0) return { timeNs: Math.floor(packed / 2), flags: packed % 2 };
+  }
+  throw new Error(`pvclock read at ${addr}: version still odd after ${MAX_SEQLOCK_RETRIES} tries`);
+}
+
+/**
  * kvmclock system time as OSv reads it: the pvclock time, returned directly when TSC_STABLE is set
  * and valid; otherwise made globally non-decreasing through the CAS-max cell `last`.
  */
-export function* kvmclockSystemTime(addr: number, last: Cell, validFlags: number): Guest<number> {
-  const { timeNs, flags } = yield* pvclockRead(addr);
+export function* kvmclockSystemTime(
+  addr: number,
+  last: Cell,
+  validFlags: number,
+  read: (addr: number) => Guest<{ timeNs: number; flags: number }> = pvclockRead,
+): Guest<number> {
+  const { timeNs, flags } = yield* read(addr);
   if ((flags & validFlags & PVCLOCK_TSC_STABLE_BIT) !== 0) return timeNs;
   let seen = yield load(last);
   for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {

@@ -47,13 +47,19 @@ export interface CostModel {
 
 // Calibrated against OSv's misc-ctxsw (osv-internals.md §11: ≈313–347 ns per switch colocated,
 // ≈558–598 ns apart) with scenarios/sched/ctxsw.yaml: atomicNs 4, switchContextNs 30 and
-// cacheTransferNs 80 give 384 ns colocated and 584 ns apart (both within 20%).
+// cacheTransferNs 50, with the scheduler model's 100 ns of reschedule work (KernelOptions
+// rescheduleNs) and 40 idle polls, give 318 ns colocated and 574 ns apart, memory ops paying their
+// latency and line transfers before they take effect (hw/cpu.ts). (Before that change, 60 ns
+// transfers charged after the effect gave 316 / 592 ns.) (An earlier calibration,
+// 384 / 584 ns with cacheTransferNs 80 and no reschedule work, leaned on an APIC timer write per
+// colocated switch that OSv does not do: its timer_set leaves a cancelled preemption deadline
+// programmed.)
 export const DEFAULT_COST_MODEL: Readonly<CostModel> = Object.freeze({
   loadNs: 1,
   storeNs: 1,
   atomicNs: 4,
   fenceNs: 10,
-  cacheTransferNs: 80,
+  cacheTransferNs: 50,
   interruptFlagNs: 1,
   interruptEntryNs: 150,
   interruptExitNs: 100,

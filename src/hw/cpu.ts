@@ -86,6 +86,8 @@ class Frame {
   owedNs = 0;
   /** A visible effect the guest yielded while time was still owed; issued once it is paid. */
   held: Effect | null = null;
+  /** Who had last written the held effect's cell when its line transfer was charged. */
+  heldWriter = -1;
   constructor(
     public generator: Guest<unknown>,
     /** The interrupt vector, or -1 for a context's base frame. */
@@ -170,8 +172,15 @@ export class Vcpu extends Runner implements InterruptSink {
   private readonly isr = new VectorSet();
   private readonly handlers: (InterruptHandler | null)[] = new Array(256).fill(null);
   private readonly performers: (ExtensionPerformer | null)[] = new Array(64).fill(null);
-  /** Cost of each op (core and extension), charged after it is performed. */
+  /**
+   * Cost of each op (core and extension). A memory op's cost (with any cache-line transfer) is
+   * charged before it takes effect: it waits for its line, then acts, and the code after it runs at
+   * once with the result. Every other op is a VM exit or a CPU state change whose effect happens at
+   * its start (KVM delivers an IPI during the sender's exit), so its cost is charged after.
+   */
   private readonly opCostNs = new Float64Array(128);
+  /** 1 for the ops charged before they take effect (memory ops). */
+  private readonly chargedBefore = new Uint8Array(128);
   private context: CpuContext | null = null;
   private awaiting: AwaitingValue = Awaiting.Nothing;
   private computeFrame: Frame | null = null;
@@ -181,9 +190,6 @@ export class Vcpu extends Runner implements InterruptSink {
   private inResume = false;
   /** The op of the last visible effect issued, whose cost is charged when its result arrives. */
   private lastOp = 0;
-  /** The cell of the last visible effect and who had written it before, for the cache model. */
-  private lastCell: Cell | null = null;
-  private lastCellWriter = -1;
   private injectRatio = 0;
   private injectVector = 0;
 
@@ -210,6 +216,17 @@ export class Vcpu extends Runner implements InterruptSink {
     costs[CpuOp.Cli] = cost.interruptFlagNs;
     costs[CpuOp.Sti] = cost.interruptFlagNs;
     costs[CpuOp.SwitchTo] = cost.switchContextNs;
+    for (const op of [
+      Op.Load,
+      Op.Store,
+      Op.CompareAndSwap,
+      Op.FetchAdd,
+      Op.Exchange,
+      Op.Fence,
+      HwOp.PhysLoad,
+      HwOp.PhysStore,
+    ])
+      this.chargedBefore[op] = 1;
   }
 
   // ---- set-up (host side) -----------------------------------------------------------------------
@@ -315,11 +332,15 @@ export class Vcpu extends Runner implements InterruptSink {
     this.injectVector = vector;
   }
 
-  /** A cache-line transfer when the last effect touched a cell another CPU wrote last. */
-  private transferCost(): number {
+  /**
+   * A cache-line transfer when an effect touches a cell another CPU wrote last. It is charged before
+   * the effect takes place (the line has to arrive first), so a load sees, and an atomic acts on,
+   * the value at the end of the transfer, and the code right after an atomic follows it closely.
+   */
+  private transferCost(cell: Cell | null): number {
     const cost = this.cost.cacheTransferNs;
-    if (cost === 0 || this.lastCell === null) return 0;
-    const writer = this.lastCellWriter;
+    if (cost === 0 || cell === null) return 0;
+    const writer = cell.lastWriter;
     return writer >= 0 && writer !== this.memoryAgent ? cost : 0;
   }
 
@@ -398,7 +419,7 @@ export class Vcpu extends Runner implements InterruptSink {
       const top = frames[frames.length - 1]!;
       if (awaiting === Awaiting.Effect) {
         top.resumeValue = result;
-        top.owedNs += this.opCostNs[this.lastOp]! + this.transferCost();
+        if (this.chargedBefore[this.lastOp] === 0) top.owedNs += this.opCostNs[this.lastOp]!;
         this.maybeInject();
       } else if (this.cost.haltWakeNs > 0) {
         // The wake-up latency comes before the interrupt's handler runs.
@@ -415,6 +436,16 @@ export class Vcpu extends Runner implements InterruptSink {
       if (frame.owedNs > 0) return this.issueCompute(frame);
       if (frame.held !== null) {
         const held = frame.held;
+        // Another CPU wrote the line while this one waited for it: it has to come back first.
+        const cell = held.cell;
+        if (cell !== null && this.chargedBefore[held.op] === 1 && cell.lastWriter !== frame.heldWriter) {
+          frame.heldWriter = cell.lastWriter;
+          const transfer = this.transferCost(cell);
+          if (transfer > 0) {
+            frame.owedNs += transfer;
+            return this.issueCompute(frame);
+          }
+        }
         frame.held = null;
         return this.issue(held);
       }
@@ -452,6 +483,10 @@ export class Vcpu extends Runner implements InterruptSink {
         `${this.name}: guest code on a vCPU cannot ${op === Op.Sleep ? "sleep" : op === Op.Block ? "block" : "wake a runner"}; use timers, hlt and switchTo`,
       );
     }
+    if (this.chargedBefore[op] === 1) {
+      frame.owedNs += this.opCostNs[op]! + this.transferCost(effect.cell);
+      frame.heldWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
+    }
     if (frame.owedNs > 0) {
       frame.held = effect;
       return null;
@@ -461,8 +496,6 @@ export class Vcpu extends Runner implements InterruptSink {
 
   private issue(effect: Effect): Effect {
     this.lastOp = effect.op;
-    this.lastCell = effect.cell;
-    this.lastCellWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
     this.awaiting = Awaiting.Effect;
     this.stats.steps++;
     return effect;

@@ -1,8 +1,9 @@
 // The machine builder: from a plain options object (what a scenario's `machine:` section will hold)
 // it builds guest memory, the vCPUs with their local APICs and TSCs, and kvmclock on a Simulation,
 // then attaches devices from factories. Follows the KVM guest OSv boots on (osv-internals.md §7);
-// simplified: every CPU's pvclock record and the wall clock are registered at build time (OSv does it
-// from each CPU's bring-up), and CPUs start parked until the kernel boots a context on them.
+// simplified: the wall clock is registered at build time, and so is every CPU's pvclock record unless
+// `kvmclock.registerAtBuild` is false (the kernel model then registers each CPU's record from that
+// CPU's bring-up, as OSv does); CPUs start parked until the kernel boots a context on them.
 
 import type { Simulation } from "../sim/index.js";
 import { type ApicOptions, allocateApicKinds, LocalApic, resolveApicOptions } from "./apic.js";
@@ -13,6 +14,7 @@ import {
   type KvmClockOptions,
   PVCLOCK,
   PVCLOCK_WALL,
+  performPvclockRead,
   resolveKvmClockOptions,
   Tsc,
 } from "./clock.js";
@@ -124,6 +126,13 @@ export function buildMachine(
     const skew = sim.choice.between(0, resolved.tsc.skewCyclesMax, "tsc.skew");
     const tsc = new Tsc(resolved.tsc.hz, skew, resolved.tsc.driftPpm[index] ?? 0);
     cpu.registerExtension(ClockOp.Rdtsc, "rdtsc", () => tsc.read(sim.now), cost.rdtscNs);
+    // An rdtsc and the record's seven loads.
+    cpu.registerExtension(
+      ClockOp.PvclockRead,
+      "pvclock_read",
+      (_cpu, effect) => performPvclockRead(memory, effect.a, tsc.read(sim.now)),
+      cost.rdtscNs + 7 * cost.loadNs,
+    );
     cpus.push(cpu);
     tscs.push(tsc);
   }

@@ -13,6 +13,8 @@ export const KERNEL_VARIANTS = {
     "a new thread does not destroy the CPU's pending terminating_thread, and complete() overwrites it: that thread is never destroyed and its joiner hangs",
   "e9f0cf29-balancer-overcount":
     "the load balancer counts itself: it migrates when the loads are really equal, leaving a CPU idle",
+  "869-clock-backwards-smp-boot":
+    "the first CPU to set up its kvmclock publishes _smp_init and boot_systemtime (before e63c8876): a CPU whose pvclock record is not yet registered reads system_time 0, so its uptime goes below 0 after having read 0, and its timer_set aborts",
   "0a4b84bd-stale-wakeup":
     "handle_incoming_wakeups queues a thread found in its wakeup queues even when the thread's home is now another CPU (a stale entry left by pin(t, cpu)), so it is queued on two CPUs",
   "178-reschedule-wrong-cpu":

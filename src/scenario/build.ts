@@ -2,7 +2,7 @@
 // limits and faults, each workload's program, and the checks the scenario enabled.
 
 import { type ApicOptions, buildMachine, type CostModel, DEFAULT_COST_MODEL } from "../hw/index.js";
-import { isKernelVariant, Kernel, WAKEUP_IPI_VECTOR } from "../kernel/index.js";
+import { CLOCK_MONOTONIC_CHECK, isKernelVariant, Kernel, WAKEUP_IPI_VECTOR } from "../kernel/index.js";
 import { type RunResult, Simulation, type SimulationOptions } from "../sim/index.js";
 import { findProgram, KERNEL_CHECKS } from "./registry.js";
 import type { Scenario } from "./schema.js";
@@ -115,6 +115,7 @@ function addKernelChecks(sim: Simulation, kernel: Kernel, enabled: ReadonlySet<s
     "sched-states": () => null,
     "sched-progress": () => kernel.progressProblem(),
     "sched-wake-delivery": () => kernel.wakeDeliveryProblem(),
+    [CLOCK_MONOTONIC_CHECK]: () => null,
   };
   for (const { name } of KERNEL_CHECKS) if (enabled.has(name)) sim.addCheck(name, ends[name]!);
 }
@@ -123,6 +124,7 @@ function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<st
   const m = scenario.machine;
   const apic: Partial<ApicOptions> = {};
   let skewCyclesMax = 0;
+  let apBringupNs: { min: number; max: number } | null = null;
   for (const fault of scenario.faults) {
     if (fault.kind === "ipi-latency") {
       apic.ipiLatencyNsMin = fault.min;
@@ -131,6 +133,8 @@ function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<st
       apic.spuriousRatio = fault.probability;
     } else if (fault.kind === "tsc-skew") {
       skewCyclesMax = fault.max_cycles;
+    } else if (fault.kind === "ap-bringup") {
+      apBringupNs = { min: fault.min, max: fault.max };
     }
   }
   const machine = buildMachine(sim, {
@@ -138,7 +142,8 @@ function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<st
     // Guest memory holds only what the models place there (rings, pvclock pages); 64 MiB is plenty.
     memoryBytes: Math.min(m.memory, 64 * 1024 * 1024),
     tsc: { hz: m.clock.tsc_hz, skewCyclesMax },
-    kvmclock: { tscStableFlag: m.clock.tsc_stable },
+    // Each CPU's pvclock record stays zero until that CPU's bring-up registers it (§9.1).
+    kvmclock: { tscStableFlag: m.clock.tsc_stable, registerAtBuild: false },
     cost: costOverrides(m.cost),
     apic,
   });
@@ -153,5 +158,8 @@ function bootKernel(sim: Simulation, scenario: Scenario, enabled: ReadonlySet<st
     stopWhenDone: scenario.duration === undefined,
     progressBoundNs: enabled.has("sched-progress") ? scenario.kernel.progress_bound : 0,
     wakeDeliveryBoundNs: enabled.has("sched-wake-delivery") ? scenario.kernel.wake_delivery_bound : 0,
+    checkClockMonotonic: enabled.has(CLOCK_MONOTONIC_CHECK),
+    apBringupNs,
+    workloadsStart: scenario.kernel.workloads_start,
   });
 }

@@ -21,6 +21,7 @@ export { didYouMean, loadScenarioFile, parseScenario, ScenarioError, type Scenar
 export { spawnCounter } from "./programs/engine.js";
 export {
   findProgram,
+  KERNEL_CHECKS,
   type Program,
   type ProgramContext,
   programList,

@@ -200,8 +200,8 @@ function semanticProblems(scenario: Scenario): { path: PropertyKey[]; message: s
     });
   });
   scenario.faults.forEach((fault, i) => {
-    if (fault.kind === "ipi-latency" && fault.min > fault.max) {
-      problems.push({ path: ["faults", i, "min"], message: "ipi-latency: min is larger than max" });
+    if ((fault.kind === "ipi-latency" || fault.kind === "ap-bringup") && fault.min > fault.max) {
+      problems.push({ path: ["faults", i, "min"], message: `${fault.kind}: min is larger than max` });
     }
   });
   scenario.kernel.variants.forEach((variant, i) => {

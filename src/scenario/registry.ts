@@ -4,7 +4,7 @@
 // so a later layer (the kernel model) adds programs without touching the loader.
 
 import type { z } from "zod";
-import type { Kernel } from "../kernel/index.js";
+import { CLOCK_MONOTONIC_CHECK, type Kernel } from "../kernel/index.js";
 import type { Simulation } from "../sim/index.js";
 
 export interface WorkloadInstance {
@@ -55,6 +55,11 @@ export const KERNEL_CHECKS: readonly { name: string; description: string }[] = [
   {
     name: "sched-wake-delivery",
     description: "a woken thread reaches a runqueue within kernel.wake_delivery_bound (no lost wakeup)",
+  },
+  {
+    name: CLOCK_MONOTONIC_CHECK,
+    description:
+      "every uptime read on a CPU is >= that CPU's previous read (and >= 0); the timer_set abort on a clock that went backwards is reported under this name whether enabled or not",
   },
 ];
 

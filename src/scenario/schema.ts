@@ -96,6 +96,10 @@ const kernel = z
     wake_delivery_bound: durationType().default(1_000_000_000).meta({
       description: "check sched-wake-delivery: longest a woken thread may take to reach a runqueue",
     }),
+    workloads_start: z.enum(["after-boot", "with-cpu"]).default("after-boot").meta({
+      description:
+        "after-boot: workload threads start once every CPU has set up its clock; with-cpu: they sit on their CPU's runqueue from the moment it starts (like OSv's per-CPU kernel threads)",
+    }),
   })
   .prefault({});
 
@@ -141,6 +145,14 @@ const fault = z.discriminatedUnion("kind", [
       .int()
       .min(0)
       .max(2 ** 40),
+  }),
+  z.strictObject({
+    kind: z.literal("ap-bringup").meta({
+      description:
+        "each application processor starts a time chosen in [min, max] after boot (INIT/SIPI to first instruction); its clock is set up only then",
+    }),
+    min: durationType(),
+    max: durationType(),
   }),
   z.strictObject({
     kind: z.literal("interrupt-injection").meta({

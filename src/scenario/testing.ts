@@ -12,16 +12,30 @@ export interface ChoiceSequenceOptions {
   maxLength?: number;
   /** Largest value; choices reduce it modulo their bound. Default 7. */
   maxValue?: number;
+  /**
+   * Share of non-zero values, in (0, 1]. Default 1: every value is drawn from 0..maxValue, so a
+   * yes/no choice (an injected interrupt, a jitter) says yes about half the time and the start of a
+   * run is perturbed at nearly every step. A small density (say 0.2) perturbs a few steps and leaves
+   * the rest on the default schedule, as PCT's few change points do; races that need threads to meet
+   * at normal speed are reached far more often that way.
+   */
+  density?: number;
 }
 
 /** Arbitrary choice sequences for the sequence strategy. */
 export function choiceSequences(options: ChoiceSequenceOptions = {}): fc.Arbitrary<number[]> {
   // size "max": fast-check's default size caps generated arrays near 10 elements whatever maxLength
   // says, which would steer only a run's first few choices.
-  return fc.array(fc.nat({ max: options.maxValue ?? 7 }), {
-    maxLength: options.maxLength ?? 200,
-    size: "max",
-  });
+  const density = options.density ?? 1;
+  if (!(density > 0 && density <= 1)) throw new RangeError(`density must be in (0, 1], got ${density}`);
+  const value = fc.nat({ max: options.maxValue ?? 7 });
+  // Weights are whole numbers: density d is d·100 parts non-zero-capable values to (1 − d)·100 zeros.
+  const nonZero = Math.min(99, Math.max(1, Math.round(density * 100)));
+  const values =
+    density === 1
+      ? value
+      : fc.oneof({ weight: 100 - nonZero, arbitrary: fc.constant(0) }, { weight: nonZero, arbitrary: value });
+  return fc.array(values, { maxLength: options.maxLength ?? 200, size: "max" });
 }
 
 /** Runs `scenario` with its choices taken from `values` (the default 0 once they run out). */

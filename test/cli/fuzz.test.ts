@@ -53,6 +53,13 @@ describe("osv-sim fuzz", () => {
       expect(r.digest).toBe(wholeRecords.get(r.seed));
   });
 
+  it("--time without a unit means seconds of wall time", () => {
+    const out = mkdtempSync(join(tmpdir(), "osv-sim-time-"));
+    const run = osvSim(["fuzz", "scenarios/examples/counter.yaml", "--time", "1", "--out", out, "--json"]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).runs).toBeGreaterThan(0);
+  });
+
   it("rejects a bad shard with exit 2", () => {
     const run = osvSim(["fuzz", "scenarios/examples/counter.yaml", "--shard", "2/2"]);
     expect(run.code).toBe(2);

@@ -32,7 +32,12 @@ export interface WaitPort {
   /** Waits until `predicate` (guest code: it may read shared cells) answers true. */
   waitUntil(predicate: () => Guest<boolean>): Guest<void>;
   /**
-   * Waits until `predicate` answers true or virtual time reaches `deadlineNs` (a timer armed for
+   * The clock deadlines are measured in, read from guest code: virtual time for engine processes,
+   * the kernel's uptime (a kvmclock read on the current CPU) for OSv threads.
+   */
+  clockNow(): Guest<number>;
+  /**
+   * Waits until `predicate` answers true or the port's clock reaches `deadlineNs` (a timer armed for
    * the wait and cancelled after it). Answers true if the predicate held, false on timeout; the
    * timer is checked first, as OSv's `tmr.expired() || pred()`, so a timeout may hide a predicate
    * that became true at the same moment (callers look again, as OSv's do).
@@ -105,6 +110,10 @@ export class ProcessWaitPort implements WaitPort {
     }
     while (this.status.get(me) === ProcessStatus.SendingLock) yield block();
     this.status.set(me, ProcessStatus.Running);
+  }
+
+  *clockNow(): Guest<number> {
+    return this.sim.now;
   }
 
   *waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean> {

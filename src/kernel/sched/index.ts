@@ -1,6 +1,7 @@
-// The scheduler model's surface: runtime math, runqueue, thread states, timers, the Kernel and its
-// ThreadHost.
+// The scheduler model's surface: runtime math, runqueue, thread states, timers, the clock, the Kernel
+// and its ThreadHost.
 
+export { CLOCK_MONOTONIC_CHECK, KernelClock, type KernelClockOptions } from "./clock.js";
 export { kernelHost } from "./host.js";
 export { type Queueable, Runqueue, runsBefore } from "./runqueue.js";
 export {
@@ -44,4 +45,14 @@ export {
   ThreadStatus,
   type ThreadStatusValue,
 } from "./status.js";
-export { Timer, type TimerClient, TimerList, TimerState } from "./timers.js";
+export {
+  leadingZeros63,
+  MAX_TIMESTAMP_NS,
+  TIMER_SET_BUCKETS,
+  TIMER_SET_PAST_BUCKET,
+  TIMER_SET_VARIANTS,
+  TimerSet,
+  type TimerSetEntry,
+  type TimerSetVariant,
+} from "./timer-set.js";
+export { Timer, type TimerClient, TimerList, type TimerListHooks, TimerState } from "./timers.js";

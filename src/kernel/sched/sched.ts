@@ -4,16 +4,26 @@
 // the joiner and detach-state handshakes — and wakeup IPIs go through the APIC, so their
 // interleavings are explored, not decided by the simulator. CPU-local state (runqueue, normalizer,
 // timers, running_since) is plain data, as in OSv where only the owning CPU touches it with
-// interrupts off. Migration (§2.10: the load balancer, pin(), pin(t, cpu)) moves a thread's runtime
-// (export / update_after_sleep) and its armed timers (suspend / resume_timers); real-time priorities
-// follow §2.11 (no time slice), detached threads go to a reaper thread (§2.13). Deliberate
-// simplifications: uptime is the host's virtual time (not a kvmclock read); the idle thread polls
-// `idlePolls` times (OSv: 10,000) before halting; the incoming wakeup queues are one effect per push
-// and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s last
-// reschedule accounts the outgoing stretch on the source CPU's normalizer, where OSv's thread-local
-// current_cpu already names the target (so OSv charges it, and the incoming thread's hysteresis credit,
-// to the target's normalizer from the source CPU); unpin() of another thread is not modelled. The
-// status table gains queued -> waking (the balancer) and waking/queued -> waiting (pin(t, cpu)).
+// interrupts off. Time is OSv's uptime, read through kvmclock on the current CPU (clock.ts) wherever
+// OSv calls osv::clock::uptime::now(): reschedule's interval and preemption deadline (the runtime
+// accounting too, as in OSv, which takes an interval <= 0 as a context-switch penalty), the timer
+// list, sleep and timed-wait deadlines and the API's clock. Boot follows §9.1 as far as the clock
+// needs (arch/x64/smp.cc, drivers/clock-common.cc): each CPU's balancer thread runs first and fires
+// the CPU notifiers under OSv's global notifier mutex, which set up that CPU's clock; application
+// processors may come up staggered (`apBringupNs`). Workload threads start once every CPU has run
+// its notifiers (OSv's application starts after smp_launch and milliseconds of further init), or,
+// with `workloadsStart: "with-cpu"`, sit on their CPU's runqueue from the moment it starts, as OSv's
+// per-CPU kernel threads do. Migration (§2.10: the load balancer, pin(), pin(t, cpu)) moves a
+// thread's runtime (export / update_after_sleep) and its armed timers (suspend / resume_timers);
+// real-time priorities follow §2.11 (no time slice), detached threads go to a reaper thread (§2.13).
+// Deliberate simplifications: reschedule's own work is one compute (`rescheduleNs`); the idle thread
+// polls `idlePolls` times (OSv: 10,000) before halting; the incoming wakeup queues are one effect per
+// push and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s
+// last reschedule accounts the outgoing stretch on the source CPU's normalizer, where OSv's
+// thread-local current_cpu already names the target (so OSv charges it, and the incoming thread's
+// hysteresis credit, to the target's normalizer from the source CPU); unpin() of another thread is
+// not modelled; the watchdogs measure waits in the host's virtual time. The status table gains
+// queued -> waking (the balancer) and waking/queued -> waiting (pin(t, cpu)).
 
 import {
   CpuContext,
@@ -40,6 +50,7 @@ import {
 import type { KernelThread, WaitPort } from "../port/index.js";
 import { LockfreeMutex } from "../sync/index.js";
 import type { KernelVariant } from "../variants.js";
+import { CLOCK_MONOTONIC_CHECK, KernelClock } from "./clock.js";
 import { Runqueue } from "./runqueue.js";
 import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, THYST_NS, ThreadRuntime } from "./runtime.js";
 import { checkTransition, THREAD_STATUS_NAMES, ThreadStatus } from "./status.js";
@@ -63,12 +74,35 @@ export interface KernelOptions {
    * so a kernel never quiesces by itself). Scenarios without a duration use this.
    */
   stopWhenDone: boolean;
-  /** Idle polls of the wakeup queues before halting (OSv: 10,000). */
+  /**
+   * Idle polls of the wakeup queues before halting (OSv: 10,000). With 40 × 50 ns the window (2 us)
+   * outlasts a hand-off that needs an IPI to a halted CPU (~1.6 us), so a cross-CPU ping-pong cannot
+   * settle into halting on every hand-off, which a 1 us window allowed.
+   */
   idlePolls: number;
   /** CPU time of one idle poll iteration. */
   idlePollNs: number;
   /** Limit on threads. */
   maxThreads: number;
+  /**
+   * CPU time of reschedule_from_interrupt's own work, charged as compute on every entry. With the
+   * hardware cost model it is calibrated against OSv's misc-ctxsw (hw/cost.ts).
+   */
+  rescheduleNs: number;
+  /** The clock-monotonic observer (every uptime read on a CPU >= its previous read). */
+  checkClockMonotonic: boolean;
+  /**
+   * When each application processor starts after boot, chosen in [min, max] per AP (the host's
+   * INIT/SIPI to first instruction, §9.1); null: every CPU starts at once.
+   */
+  apBringupNs: { min: number; max: number } | null;
+  /**
+   * When threads spawned before start() begin: "after-boot", woken once every CPU has run its
+   * notifiers (its clock is set up); "with-cpu", queued on their CPU from the start, so they may run
+   * before that CPU's clock is set up (while the uptime is stuck at 0 no preemption timer expires,
+   * so a CPU hog there keeps its CPU until the clock starts).
+   */
+  workloadsStart: "after-boot" | "with-cpu";
   /**
    * Watchdogs (§2.16), off when 0: a runnable thread must get its CPU within `progressBoundNs` of
    * being queued ("sched-progress"), and a woken thread must reach a runqueue (or run) within it
@@ -81,9 +115,13 @@ export interface KernelOptions {
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   variants: [] as KernelVariant[],
   stopWhenDone: true,
-  idlePolls: 20,
+  idlePolls: 40,
   idlePollNs: 50,
   maxThreads: 4096,
+  rescheduleNs: 100,
+  checkClockMonotonic: true,
+  apBringupNs: null,
+  workloadsStart: "after-boot",
   progressBoundNs: 0,
   wakeDeliveryBoundNs: 0,
 });
@@ -138,8 +176,14 @@ export class KThread implements KernelThread, TimerClient {
    * Only the #178 variant's schedule() reads it; the model otherwise asks the vCPU.
    */
   readonly currentCpuTls: Cell;
+  /**
+   * _detached_state->_cpu in memory: wake() loads it (after its compare-and-swap and cli, as OSv
+   * does), so a stall of the waker between those instructions is a window others can act in; every
+   * move of the thread rewrites it together with `cpu`.
+   */
+  readonly homeCpu: Cell;
   context: CpuContext | null = null;
-  /** The home CPU (_detached_state->_cpu). */
+  /** The home CPU (_detached_state->_cpu), as the kernel's host-side bookkeeping sees it. */
   cpu: SchedCpu;
   preemptCounter = 1;
   /**
@@ -181,6 +225,7 @@ export class KThread implements KernelThread, TimerClient {
     this.joiner = kernel.sim.memory.cell(`${name}._joiner`, 0);
     this.detachState = kernel.sim.memory.cell(`${name}._detach_state`, DetachState.Attached);
     this.currentCpuTls = kernel.sim.memory.cell(`${name}.current_cpu`, cpu.index);
+    this.homeCpu = kernel.sim.memory.cell(`${name}._cpu`, cpu.index);
     this.cpu = cpu;
     this.pinned = pinned;
     this.migrationLockCounter = pinned ? 1 : 0;
@@ -196,8 +241,17 @@ export class KThread implements KernelThread, TimerClient {
     return this.runtime.priority === PRIORITY_IDLE;
   }
 
-  timerFired(): void {
-    this.kernel.pendingTimerWakes.push(this);
+  /** thread::timer_fired: wake_with_irq_disabled. */
+  timerFired(timer: Timer): Guest<void> {
+    const kernel = this.kernel;
+    const here = kernel.cpuOf();
+    // A thread's armed timers follow it (suspend/resume_timers): they fire on its home CPU.
+    kernel.sim.assert(
+      this.cpu === here,
+      "sched.timer-home",
+      () => `${timer.name} fired on cpu${here.index}, its thread lives on cpu${this.cpu.index}`,
+    );
+    return kernel.wake(this);
   }
 }
 
@@ -235,17 +289,23 @@ export class SchedCpu implements TimerClient {
     this.idlePoll = memory.cell(`cpu${index}.idle_poll`);
     this.runqueueSize = memory.cell(`cpu${index}.runqueue.size`);
     const apic = kernel.machine.apics[index]!;
-    this.timers = new TimerList(
-      (ns) => apic.writeInitialCount(ns),
-      () => kernel.sim.now,
-      4096,
-      (check, message) => kernel.sim.fail(check, `cpu${index}: ${message}`),
-    );
+    this.timers = new TimerList({
+      uptime: () => kernel.clock.uptime(index),
+      program: (ns) => apic.writeInitialCount(ns),
+      clockBackwards: (now, last) =>
+        kernel.sim.fail(
+          CLOCK_MONOTONIC_CHECK,
+          `cpu${index}: timer_set::expire(${now}) with last ${last}: the clock went backwards (OSv aborts)`,
+        ),
+      fail: (check, message) => kernel.sim.fail(check, `cpu${index}: ${message}`),
+    });
     this.preemptionTimer = kernel.newTimer(this, `cpu${index}.preemption_timer`);
   }
 
   /** The preemption timer's fire does nothing: the interrupt epilogue reschedules. */
-  timerFired(): void {}
+  timerFired(): undefined {
+    return undefined;
+  }
 
   syncRunqueueSize(): void {
     this.runqueueSize.value = this.runqueue.size;
@@ -255,9 +315,9 @@ export class SchedCpu implements TimerClient {
 /** The guest API workloads are written against (a small POSIX-like surface). */
 export interface ThreadApi {
   readonly port: WaitPort;
-  /** Virtual time as the host sees it (for measurements). */
-  now(): number;
-  /** Uptime as the guest reads it (osv::clock::uptime::now()). */
+  /** osv::clock::uptime::now() on the calling thread's CPU. */
+  now(): Guest<number>;
+  /** The same uptime read as now() (kept for programs written against the earlier API). */
   clock(): Guest<number>;
   self(): KThread;
   compute(ns: number): Guest<void>;
@@ -300,11 +360,15 @@ export class Kernel implements WaitPort {
   readonly cpus: SchedCpu[];
   readonly threads: KThread[] = [];
   readonly options: Readonly<KernelOptions>;
+  readonly clock: KernelClock;
+  /** cpu::notifier::_mtx: the global mutex CPU notifiers (the clock's setup_cpu) run under. */
+  readonly notifierMutex: LockfreeMutex;
   /** Threads woken and not yet on a runqueue (for the wake-delivery watchdog). */
   private readonly wakingThreads = new Set<KThread>();
-  /** Threads whose sleep timer fired in the current timer interrupt, to wake from guest code. */
-  pendingTimerWakes: KThread[] = [];
   private timerIds = 0;
+  private started = false;
+  /** Workload threads spawned before start(), woken when every CPU has set up its clock. */
+  private readonly pendingStart: KThread[] = [];
   /**
    * Observers of every context switch on a CPU (plain JS, no effects, so they change no run): RCU's
    * checker counts quiescent states with one.
@@ -328,6 +392,17 @@ export class Kernel implements WaitPort {
     // The wakeup mask is one cell of safe-integer bits (OSv: 64 bits, max_cpus = 64).
     if (machine.cpus.length > 31)
       throw new RangeError(`the scheduler model supports up to 31 CPUs, got ${machine.cpus.length}`);
+    const bringup = this.options.apBringupNs;
+    if (
+      bringup !== null &&
+      !(Number.isSafeInteger(bringup.min) && bringup.min >= 0 && bringup.min <= bringup.max)
+    )
+      throw new RangeError(`apBringupNs needs whole ns with 0 <= min <= max, got ${JSON.stringify(bringup)}`);
+    this.clock = new KernelClock(sim, machine, {
+      publishFromFirstCpu: this.has("869-clock-backwards-smp-boot"),
+      checkMonotonic: this.options.checkClockMonotonic,
+    });
+    this.notifierMutex = new LockfreeMutex(sim, this, "cpu::notifier::_mtx");
     this.cpus = machine.cpus.map((vcpu, i) => new SchedCpu(this, i, vcpu, machine.cpus.length));
     this.api = this.makeApi();
     for (const cpu of this.cpus) this.bootCpu(cpu);
@@ -344,7 +419,7 @@ export class Kernel implements WaitPort {
   /** timer_base::set from guest code: arms `timer` in the calling CPU's list, interrupts off. */
   *setTimer(timer: Timer, timeNs: number): Guest<void> {
     const flags = yield cli();
-    this.cpuOf().timers.set(timer, timeNs);
+    yield* this.cpuOf().timers.reset(timer, timeNs);
     yield irqRestore(flags);
   }
 
@@ -379,24 +454,35 @@ export class Kernel implements WaitPort {
     return thread;
   }
 
-  /** Creates and starts a thread from outside the simulation (boot-time workloads). */
-  spawn(name: string, body: ThreadBody, attr: ThreadAttr = {}): KThread {
+  /**
+   * Creates and starts a thread from outside the simulation (boot-time workloads). `first`: ahead of
+   * the threads of equal runtime already queued (boot puts the balancers before the workloads).
+   */
+  spawn(name: string, body: ThreadBody, attr: ThreadAttr = {}, first = false): KThread {
     const thread = this.newThread(name, body, attr);
     if (thread.detached) {
       const reaper = this.newReaper();
-      if (reaper !== null) this.startFromHost(reaper);
+      if (reaper !== null) this.startFromHost(reaper, false);
     }
-    this.startFromHost(thread);
+    this.startFromHost(thread, first);
     return thread;
   }
 
-  /** start() before anything runs: waiting, then woken straight onto its CPU's runqueue. */
-  private startFromHost(thread: KThread): void {
+  /**
+   * start() before anything runs: waiting, then woken straight onto its CPU's runqueue (a workload
+   * thread spawned before boot completes waits for it, unless workloads start with their CPU).
+   */
+  private startFromHost(thread: KThread, first: boolean): void {
     this.setStatus(thread, ThreadStatus.Waiting);
+    if (!this.started && !thread.system && this.options.workloadsStart === "after-boot") {
+      this.pendingStart.push(thread);
+      return;
+    }
     this.setStatus(thread, ThreadStatus.Waking);
     this.setStatus(thread, ThreadStatus.Queued);
     thread.runtime.updateAfterSleep(thread.cpu.runtime);
-    thread.cpu.runqueue.insertEqual(thread);
+    if (first) thread.cpu.runqueue.insertFirstEqual(thread);
+    else thread.cpu.runqueue.insertEqual(thread);
     thread.cpu.syncRunqueueSize();
   }
 
@@ -722,9 +808,11 @@ export class Kernel implements WaitPort {
       "reschedule with interrupts enabled",
     );
     cpu.needReschedule = false;
+    // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): compute.
+    if (this.options.rescheduleNs > 0) yield compute(this.options.rescheduleNs);
     yield* this.handleIncomingWakeups(cpu);
     if (this.watching) this.checkWatchdogs(cpu);
-    const now = this.sim.now;
+    const now = yield* this.clock.uptime(cpu.index);
     let interval = now - cpu.runningSinceNs;
     cpu.runningSinceNs = now;
     if (interval <= 0) interval = CONTEXT_SWITCH_PENALTY_NS;
@@ -752,7 +840,7 @@ export class Kernel implements WaitPort {
     // Renormalization rescales every queued runtime alike (the order holds); nothing else may change them.
     if (cpu.runtime.renormalizeCount !== renormalizations) cpu.runqueue.rescaled();
     if (pStatus === ThreadStatus.Running) {
-      if (this.keepsRunning(cpu, p, fromYield, now)) return;
+      if (yield* this.keepsRunning(cpu, p, fromYield, now)) return;
       p.runtime.hysteresisRunStop(cpu.runtime);
       pQueued = true;
       yield* this.storeStatus(p, ThreadStatus.Running, ThreadStatus.Queued);
@@ -781,10 +869,10 @@ export class Kernel implements WaitPort {
     cpu.timers.cancel(cpu.preemptionTimer);
     // Real-time threads get no preemption timer (SCHED_FIFO; OSv has no time slices).
     if (n.realtime === 0) {
-      if (fromYield) cpu.timers.set(cpu.preemptionTimer, now + preemptAfterNs);
+      if (fromYield) yield* cpu.timers.arm(cpu.preemptionTimer, now + preemptAfterNs);
       else if (cpu.runqueue.size > 0) {
         const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
-        if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
+        if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
       }
     }
     n.stats.switches++;
@@ -800,7 +888,7 @@ export class Kernel implements WaitPort {
    * preemption timer for a normal p that is still ahead). Real-time rules of §2.11: an RT thread
    * yields only to a higher RT thread (or, from yield(), to an equal one); RT beats every normal thread.
    */
-  private keepsRunning(cpu: SchedCpu, p: KThread, fromYield: boolean, now: number): boolean {
+  private *keepsRunning(cpu: SchedCpu, p: KThread, fromYield: boolean, now: number): Guest<boolean> {
     if (cpu.runqueue.size === 0) {
       cpu.timers.cancel(cpu.preemptionTimer);
       return true;
@@ -811,7 +899,7 @@ export class Kernel implements WaitPort {
     if (head.realtime === 0 && p.runtime.rtt < head.runtime.rtt) {
       cpu.timers.cancel(cpu.preemptionTimer);
       const delta = p.runtime.timeUntil(cpu.runtime, head.runtime.rtt);
-      if (delta > 0) cpu.timers.set(cpu.preemptionTimer, now + delta);
+      if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
       return true;
     }
     return false;
@@ -866,7 +954,7 @@ export class Kernel implements WaitPort {
           () => `woken thread ${thread.name} is already queued or running somewhere`,
         );
         cpu.runqueue.insertEqual(thread);
-        this.resumeTimers(thread, cpu);
+        yield* this.resumeTimers(thread, cpu);
       }
     }
   }
@@ -960,11 +1048,12 @@ export class Kernel implements WaitPort {
       }
       expected = seen;
     }
-    // The home CPU is read right after the compare-and-swap, as OSv does: pin(t, cpu) may move a
-    // waking thread, and a later read could see its new home and queue it twice there.
-    const target_ = thread.cpu;
     this.statusChanged(thread, expected, ThreadStatus.Waking);
+    // As OSv: irq_save, then the home CPU is loaded. pin(t, cpu) may move a waking thread; a waker
+    // stalled between its compare-and-swap and this load sees the new home and queues t twice there
+    // (scenarios/bugs/pin-wake-double-queue.yaml).
     const flags = yield cli();
+    const target_ = this.cpus[yield load(thread.homeCpu)]!;
     const me = this.cpuOf();
     target_.incoming[me.index]!.push(thread);
     const bit = 1 << me.index;
@@ -977,13 +1066,18 @@ export class Kernel implements WaitPort {
     yield* this.preemptEnable();
   }
 
+  /** WaitPort.clockNow: deadlines are uptime. */
+  clockNow(): Guest<number> {
+    return this.uptimeHere();
+  }
+
   /** wait_until with a sched::timer: the predicate is `timer.expired() || predicate()`. */
   *waitUntilDeadline(predicate: () => Guest<boolean>, deadlineNs: number): Guest<boolean> {
     const thread = this.current();
     thread.waitTimer ??= this.newTimer(thread, `${thread.name}.wait`);
     const timer = thread.waitTimer;
     let flags = yield cli();
-    this.cpuOf().timers.set(timer, deadlineNs);
+    yield* this.cpuOf().timers.reset(timer, deadlineNs);
     yield irqRestore(flags);
     let held = false;
     yield* this.waitUntil(function* (): Guest<boolean> {
@@ -1071,8 +1165,17 @@ export class Kernel implements WaitPort {
 
   // ---- load balancer (§2.9) ------------------------------------------------------------------------
 
-  /** The balancerN thread: every 100 ms, move one thread to the least loaded CPU if worth it. */
+  /**
+   * The balancerN thread (cpu::load_balance): first the CPU notifiers (notifier::fire, under the
+   * global notifier mutex: the clock's setup_cpu), then every 100 ms, move one thread to the least
+   * loaded CPU if worth it.
+   */
   private *balancerMain(cpu: SchedCpu): Guest<void> {
+    yield* this.notifierMutex.lock();
+    const last = yield* this.clock.setupCpu(cpu.index);
+    yield* this.notifierMutex.unlock();
+    // Boot is complete: the application's threads start (thread::start is a wake).
+    if (last) for (const thread of this.pendingStart.splice(0)) yield* this.wake(thread);
     for (;;) {
       yield* this.api.sleep(BALANCE_PERIOD_NS);
       if (cpu.runqueue.size === 0) continue;
@@ -1125,6 +1228,7 @@ export class Kernel implements WaitPort {
 
   private setHomeCpu(thread: KThread, cpu: SchedCpu): void {
     thread.cpu = cpu;
+    thread.homeCpu.value = cpu.index;
     // remote_thread_local_var(current_cpu): written while the thread is off-CPU (or by itself).
     thread.currentCpuTls.value = cpu.index;
   }
@@ -1137,10 +1241,10 @@ export class Kernel implements WaitPort {
   }
 
   /** resume_timers (interrupts off, on the thread's new CPU, as it is queued there). */
-  private resumeTimers(thread: KThread, cpu: SchedCpu): void {
+  private *resumeTimers(thread: KThread, cpu: SchedCpu): Guest<void> {
     if (!thread.timersNeedReload) return;
     thread.timersNeedReload = false;
-    cpu.timers.resume(thread.activeTimers);
+    yield* cpu.timers.resume(thread.activeTimers);
   }
 
   /** thread::pin(cpu) for the calling thread: returns running on `target`, pinned there. */
@@ -1304,39 +1408,29 @@ export class Kernel implements WaitPort {
   // ---- boot --------------------------------------------------------------------------------------
 
   private bootCpu(cpu: SchedCpu): void {
-    const kernel = this;
     const apic = this.machine.apics[cpu.index]!;
     apic.writeLvtTimer(TIMER_VECTOR, false);
     cpu.vcpu.setInterruptHandler(TIMER_VECTOR, () => {
       apic.eoi();
-      const due = cpu.timers.fired();
-      for (const timer of due) {
-        // A thread's armed timers follow it (suspend/resume_timers): they fire on its home CPU.
-        const client = timer.client;
-        if (client instanceof KThread)
-          kernel.sim.assert(
-            client.cpu === cpu,
-            "sched.timer-home",
-            () => `${timer.name} fired on cpu${cpu.index}, its thread lives on cpu${client.cpu.index}`,
-          );
-        client.timerFired(timer);
-      }
-      const wakes = kernel.pendingTimerWakes;
-      kernel.pendingTimerWakes = [];
-      if (wakes.length === 0) return undefined;
-      return (function* (): Guest<void> {
-        for (const thread of wakes) yield* kernel.wake(thread);
-      })();
+      return cpu.timers.fired();
     });
     cpu.vcpu.setInterruptHandler(WAKEUP_IPI_VECTOR, () => {
       apic.eoi();
       return undefined;
     });
-    cpu.vcpu.hooks.onInterruptExit = () => kernel.preempt(cpu);
+    cpu.vcpu.hooks.onInterruptExit = () => this.preempt(cpu);
   }
 
-  /** Creates each CPU's idle thread and boots the vCPUs into them; call once, before running. */
+  /**
+   * Creates each CPU's idle thread and boots the vCPUs into them (the application processors after
+   * their bring-up delay, if any), with each CPU's balancer queued ahead of the workloads; call once,
+   * before running.
+   */
   start(): void {
+    if (this.started) throw new Error("kernel already started");
+    this.started = true;
+    const bringup = this.options.apBringupNs;
+    const bootKind = bringup === null ? 0 : this.sim.kinds.kindFor("smp_bringup");
     for (const cpu of this.cpus) {
       const idle = this.newThread(`idle${cpu.index}`, () => this.idleMain(cpu), {
         cpu: cpu.index,
@@ -1350,21 +1444,25 @@ export class Kernel implements WaitPort {
       this.setStatus(idle, ThreadStatus.Running);
       idle.runtime.updateAfterSleep(cpu.runtime);
       idle.runtime.hysteresisRunStart(cpu.runtime, !this.has("cec13e02-idle-nan"));
-      cpu.vcpu.boot(idle.context!);
+      if (cpu.index === 0 || bringup === null) {
+        cpu.vcpu.boot(idle.context!);
+      } else {
+        const delayNs = this.sim.choice.between(bringup.min, bringup.max, "smp.bringup");
+        const boot = { kind: bootKind, id: cpu.index, fire: () => cpu.vcpu.boot(idle.context!) };
+        this.sim.at(this.sim.now + delayNs, boot);
+      }
     }
     for (const cpu of this.cpus) {
-      this.spawn(`balancer${cpu.index}`, () => this.balancerMain(cpu), {
-        cpu: cpu.index,
-        pinned: true,
-        system: true,
-      });
+      const attr = { cpu: cpu.index, pinned: true, system: true };
+      this.spawn(`balancer${cpu.index}`, () => this.balancerMain(cpu), attr, true);
     }
   }
 
   /** A thread's CPU time including its current stretch if it is running (OSv's thread_clock, §2.15). */
   cpuTimeNs(thread: KThread): number {
     const running = thread.cpu.current === thread;
-    return thread.stats.totalCpuNs + (running ? this.sim.now - thread.cpu.runningSinceNs : 0);
+    const since = running ? this.clock.peekUptimeNs(thread.cpu.index) - thread.cpu.runningSinceNs : 0;
+    return thread.stats.totalCpuNs + Math.max(0, since);
   }
 
   /** The rows of OSv's /os/threads (REST API, §9.3) for reports. */
@@ -1384,23 +1482,31 @@ export class Kernel implements WaitPort {
 
   // ---- the guest API -----------------------------------------------------------------------------
 
+  /** osv::clock::uptime::now() from guest code: the current CPU's kvmclock read, interrupts off. */
+  *uptimeHere(): Guest<number> {
+    const flags = yield cli();
+    const uptime = yield* this.clock.uptime(this.cpuOf().index);
+    yield irqRestore(flags);
+    return uptime;
+  }
+
   private makeApi(): ThreadApi {
     const kernel = this;
     return {
       port: this,
-      now: () => kernel.sim.now,
-      *clock(): Guest<number> {
-        return kernel.sim.now;
-      },
+      now: () => kernel.uptimeHere(),
+      clock: () => kernel.uptimeHere(),
       self: () => kernel.current(),
       *compute(ns: number): Guest<void> {
         yield compute(ns);
       },
       *sleep(ns: number): Guest<void> {
         const thread = kernel.current();
-        const cpu = kernel.cpuOf();
+        // thread::sleep(d): timer.set(uptime::now() + d) on the CPU the thread is on after cli.
         const flags = yield cli();
-        cpu.timers.set(thread.sleepTimer, kernel.sim.now + ns);
+        const cpu = kernel.cpuOf();
+        const now = yield* kernel.clock.uptime(cpu.index);
+        yield* cpu.timers.arm(thread.sleepTimer, now + ns);
         yield irqRestore(flags);
         yield* kernel.waitUntil(function* () {
           return thread.sleepTimer.expired;

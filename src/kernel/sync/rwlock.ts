@@ -225,6 +225,7 @@ export class Rwlock {
         yield* port.wakeFromMutex(thread);
         rwlock.onWake?.(thread, "admit");
       },
+      clockNow: () => port.clockNow(),
       waitUntilDeadline: (predicate, deadlineNs) => port.waitUntilDeadline(predicate, deadlineNs),
       wakeLock: (thread, send) => port.wakeLock(thread, send),
       takeLockSent: () => port.takeLockSent(),

@@ -212,7 +212,7 @@ export function* waitFor(
   deadlineNs?: number,
 ): Guest<boolean> {
   // The first poll: a deadline already passed is an expired timer, and nothing is armed.
-  if (deadlineNs !== undefined && sim.now >= deadlineNs) {
+  if (deadlineNs !== undefined && (yield* port.clockNow()) >= deadlineNs) {
     queue.stats.timeouts++;
     return false;
   }

@@ -39,11 +39,11 @@ registerProgram({
       function* (api): Guest<void> {
         yield* api.compute(params.head_start);
         yield* api.create(`w${context.index}.fresh`, function* (inner): Guest<void> {
-          const startNs = inner.now();
+          const startNs = yield* inner.now();
           let lastNs = startNs;
           for (;;) {
             yield* inner.compute(params.chunk);
-            const now = inner.now();
+            const now = yield* inner.now();
             // Anything beyond a chunk plus a little (an interrupt, a switch) was the hog's turn.
             if (firstStretchNs < 0 && now - lastNs > params.chunk + 100_000)
               firstStretchNs = lastNs - startNs;

@@ -221,7 +221,7 @@ registerProgram({
             let ok: boolean;
             if (params.try_every > 0 && n % params.try_every === params.try_every - 1)
               ok = yield* sem.tryWait(units);
-            else ok = yield* sem.wait(units, timed ? api.now() + params.timeout! : undefined);
+            else ok = yield* sem.wait(units, timed ? (yield* api.now()) + params.timeout! : undefined);
             checkUnits(`after ${api.self().name}'s wait`);
             if (!ok) continue;
             acquired++;
@@ -326,7 +326,7 @@ registerProgram({
           if (params.work > 0) yield* api.compute(params.work);
           yield* mutex.lock();
           enter(me);
-          const deadline = params.timeout === undefined ? undefined : api.now() + params.timeout;
+          const deadline = params.timeout === undefined ? undefined : (yield* api.now()) + params.timeout;
           while (tokens === 0) {
             holders--;
             const woken = yield* waitFor(sim, kernel, mutex, queue, deadline);
@@ -337,12 +337,14 @@ registerProgram({
                 "waitqueue-wakeups",
                 () => `${queue.stats.woken} woken returns, ${queue.stats.wakesDelivered} wakes delivered`,
               );
-              if (!woken)
+              if (!woken) {
+                const now = yield* api.now();
                 sim.assert(
-                  deadline !== undefined && api.now() >= deadline,
+                  deadline !== undefined && now >= deadline,
                   "waitqueue-wakeups",
-                  () => `${me}: timed out at ${formatDuration(api.now())}, before its deadline`,
+                  () => `${me}: timed out at ${formatDuration(now)}, before its deadline`,
                 );
+              }
             }
             if (!woken) break;
           }

@@ -8,6 +8,7 @@ import {
   PVCLOCK,
   type PvclockReading,
   pvclockRead,
+  pvclockReadOwn,
   pvclockScale,
   pvclockScaleDelta,
   readPhys,
@@ -85,6 +86,42 @@ describe("kvmclock reads", () => {
     // 2.4e6 cycles since the record: (1.2e6 × 0xd5555555) >> 32 = 999,999 ns.
     expect(reading).toMatchObject({ timeNs: 1_000_000_000 + 999_999, flags: 1, attempts: 1 });
     expect(wall).toEqual({ sec: 1_767_225_600, nsec: 0 });
+  });
+
+  it("the one-step read of a CPU's own record answers as the seqlock read does, and waits out an update", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, {
+      cost: { loadNs: 10, rdtscNs: 20 },
+      kvmclock: { updateWriteNs: 500, tscStableFlag: true },
+    });
+    const addr = machine.kvmclock.recordAddrs[0]!;
+    // The host's update makes the version odd from 2,000 ns to 2,500 ns.
+    machine.kvmclock.scheduleUpdate(0, 2_000);
+    const pairs: { own: number; seqlock: number; flags: [number, number] }[] = [];
+    let midUpdate = { timeNs: 0, atNs: 0 };
+    machine.cpus[0]!.boot(
+      context("reader", function* (): Guest<void> {
+        yield compute(1_000);
+        const own = yield* pvclockReadOwn(addr);
+        // The seqlock read takes 8 steps of 10–20 ns; read the own record again at its end.
+        const seqlock = yield* pvclockRead(addr);
+        const ownAfter = yield* pvclockReadOwn(addr);
+        pairs.push({ own: own.timeNs, seqlock: seqlock.timeNs, flags: [own.flags, seqlock.flags] });
+        expect(ownAfter.timeNs).toBeGreaterThan(seqlock.timeNs);
+        yield compute(1_100 - (sim.now - 1_000));
+        // Now at 2,100 ns + costs: mid-update, so the read retries until the version is even.
+        midUpdate = { timeNs: (yield* pvclockReadOwn(addr)).timeNs, atNs: sim.now };
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    const [first] = pairs;
+    // Both reads see the same record. The one-step read costs rdtsc + 7 loads = 90 ns, and the seqlock
+    // read's rdtsc follows its version load (10 ns): 100 ns apart, give or take the scaling's rounding.
+    expect(first!.seqlock - first!.own).toBeGreaterThanOrEqual(99);
+    expect(first!.seqlock - first!.own).toBeLessThanOrEqual(100);
+    expect(first!.flags).toEqual([1, 1]);
+    expect(midUpdate.atNs).toBeGreaterThanOrEqual(2_500);
+    expect(midUpdate.timeNs).toBeGreaterThanOrEqual(1_000_000_000 + 2_500);
   });
 
   it("a read overlapping a host update retries and returns a consistent pair, where a naive read tears", () => {

@@ -23,9 +23,9 @@ describe("Pthread", () => {
       function* (api): Guest<void> {
         answers.lock = yield* posix.mutexLock(mutex);
         yield* api.sleep(2_000_000);
-        answers.timedwait = yield* posix.condTimedwait(cond, mutex, api.now() + 1_000_000);
+        answers.timedwait = yield* posix.condTimedwait(cond, mutex, (yield* api.now()) + 1_000_000);
         answers.unlock = yield* posix.mutexUnlock(mutex);
-        answers.semTimedwait = yield* posix.semTimedwait(sem, api.now() + 500_000);
+        answers.semTimedwait = yield* posix.semTimedwait(sem, (yield* api.now()) + 500_000);
       },
       { cpu: 0, pinned: true },
     );

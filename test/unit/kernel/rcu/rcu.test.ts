@@ -155,12 +155,12 @@ describe("rcu service on the scheduler", () => {
     kernel.spawn("deferrer", function* (api): Guest<void> {
       for (let i = 1; i <= 4; i++) {
         yield* rcu.defer(function* () {
-          if (firstRanNs < 0) firstRanNs = api.now();
+          if (firstRanNs < 0) firstRanNs = yield* api.now();
           order.push(i);
         }, `cb${i}`);
         if (i === 3) expect(rcu.queues[0]!.full).toBe(true);
       }
-      fourthDeferredNs = api.now();
+      fourthDeferredNs = yield* api.now();
       // The fourth went into the other buffer, after the swap.
       expect(rcu.queues[0]!.activeIndex).toBe(1);
       expect(rcu.queues[0]!.activeCount).toBe(1);
@@ -212,7 +212,7 @@ describe("rcu service on the scheduler", () => {
         function* (api): Guest<void> {
           yield* rcu.readLock();
           yield* api.compute(50_000);
-          sectionEndNs = api.now();
+          sectionEndNs = yield* api.now();
           yield* rcu.readUnlock();
         },
         { cpu: 1, pinned: true },
@@ -222,7 +222,7 @@ describe("rcu service on the scheduler", () => {
         function* (api): Guest<void> {
           yield* api.compute(5_000); // the reader is inside its section by now
           yield* rcu.synchronize();
-          synchronizedNs = api.now();
+          synchronizedNs = yield* api.now();
         },
         { cpu: 0, pinned: true },
       );

@@ -62,7 +62,7 @@ checks: [fair-share]`);
     kernel.spawn("hog", function* (api): Guest<void> {
       yield* api.compute(2_000_000_000);
       yield* api.create("fresh", function* (inner): Guest<void> {
-        startedNs = inner.now();
+        startedNs = yield* inner.now();
         for (;;) yield* inner.compute(1_000_000);
       });
       for (;;) yield* api.compute(1_000_000);

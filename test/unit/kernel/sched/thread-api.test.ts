@@ -27,7 +27,7 @@ describe("pin()", () => {
       "mover",
       function* (api, self): Guest<void> {
         const alarm = kernel.newTimer(self, "mover.alarm");
-        const deadline = api.now() + 50_000;
+        const deadline = (yield* api.now()) + 50_000;
         yield* kernel.setTimer(alarm, deadline);
         yield* api.pin(1);
         seen.cpu = kernel.cpuOf().index;
@@ -36,7 +36,7 @@ describe("pin()", () => {
         yield* api.waitUntil(function* () {
           return alarm.expired;
         });
-        seen.late = api.now() - deadline;
+        seen.late = (yield* api.now()) - deadline;
         seen.wokeOn = kernel.cpuOf().index;
       },
       { cpu: 0 },
@@ -63,9 +63,9 @@ describe("pin()", () => {
     const sleeper = kernel.spawn(
       "sleeper",
       function* (api): Guest<void> {
-        const start = api.now();
+        const start = yield* api.now();
         yield* api.sleep(100_000);
-        sleptNs = api.now() - start;
+        sleptNs = (yield* api.now()) - start;
         wokeOn = kernel.cpuOf().index;
       },
       { cpu: 0 },
@@ -106,7 +106,7 @@ describe("pin()", () => {
       function* (api): Guest<void> {
         yield* api.compute(10_000);
         yield* api.pin(1, busy);
-        pinnedAtNs = api.now();
+        pinnedAtNs = yield* api.now();
       },
       { cpu: 1 },
     );
@@ -180,7 +180,9 @@ describe("the load balancer and migration locks", () => {
 
 describe("real-time priorities", () => {
   function rtRun(yieldEachChunk: boolean) {
-    const { sim, kernel } = boot(1);
+    // All three on the runqueue from the start (after-boot would wake them one by one from the
+    // balancer, which a real-time thread then keeps off the CPU).
+    const { sim, kernel } = boot(1, { workloadsStart: "with-cpu" });
     const order: string[] = [];
     let hogCpuWhenRtDoneNs = -1;
     let rtDone = 0;

@@ -21,17 +21,17 @@ describe("Kernel.waitUntilDeadline", () => {
         const raised = function* (): Guest<boolean> {
           return (yield load(flag)) === 1;
         };
-        log.push(`timeout ${yield* api.waitUntilDeadline(never, 50_000)} at ${api.now() >= 50_000}`);
-        const start = api.now();
+        log.push(`timeout ${yield* api.waitUntilDeadline(never, 50_000)} at ${(yield* api.now()) >= 50_000}`);
+        const start = yield* api.now();
         log.push(
-          `woken ${yield* api.waitUntilDeadline(raised, start + 1_000_000)} early ${api.now() < start + 1_000_000}`,
+          `woken ${yield* api.waitUntilDeadline(raised, start + 1_000_000)} early ${(yield* api.now()) < start + 1_000_000}`,
         );
         const timer = api.self().waitTimer!;
         log.push(`timer ${timer.state === TimerState.Free && timer.list === null}`);
         // A plain sleep past the old deadline is not cut short by the cancelled wait timer.
-        const before = api.now();
+        const before = yield* api.now();
         yield* api.sleep(2_000_000);
-        log.push(`slept ${api.now() - before >= 2_000_000}`);
+        log.push(`slept ${(yield* api.now()) - before >= 2_000_000}`);
       },
       { cpu: 0, pinned: true },
     );

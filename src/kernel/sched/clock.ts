@@ -1,0 +1,143 @@
+// The kernel's time source as OSv has it on KVM (drivers/clock-common.cc pv_based_clock,
+// drivers/kvmclock.cc, arch/x64/pvclock-abi.cc; osv-internals.md §7.2, §9.1, §10 item 9):
+// osv::clock::uptime::now() is 0 until `_smp_init` is published, then system_time() minus
+// `_boot_systemtime`, where system_time() is the seqlock read of the *current CPU's* pvclock record
+// (hw/clock.ts kvmclockSystemTime, with the global CAS "last" when TSC_STABLE is not valid). Each
+// CPU's bring-up runs setup_cpu (from its balancer thread, through the CPU notifiers): it registers
+// its record (the SYSTEM_TIME MSR write) and decrements a counter of CPUs left; the CPU that takes it
+// to zero reads boot_systemtime and publishes _smp_init (e63c8876, the fix for #869). The variant
+// 869-clock-backwards-smp-boot publishes from the *first* CPU instead (call_once), so a CPU whose
+// record is still unregistered reads system_time() = 0 and an uptime below 0.
+// An observer (the scenario check "clock-monotonic") fails the run when an uptime read on a CPU is
+// below that CPU's previous read (uptime starts at 0, so a negative first read counts too).
+// Deliberate differences: `_smp_init` is a word of guest memory (a visible load / store, like OSv's
+// atomic, but outside the cache-transfer cost model, which would charge a transfer on every read of
+// a flag another CPU wrote once); `_boot_systemtime` is plain data written before the release store
+// and read after the acquire load; callers read uptime with interrupts off (OSv only holds
+// migration_lock in system_time()), so reads on one CPU never nest and "previous read" is defined.
+
+import {
+  kvmclockSystemTime,
+  type Machine,
+  PVCLOCK,
+  PVCLOCK_TSC_STABLE_BIT,
+  physLoad,
+  physStore,
+  pvclockReadOwn,
+  pvclockTimeNs,
+} from "../../hw/index.js";
+import { type Cell, fetchAdd, type Guest, type Simulation } from "../../sim/index.js";
+
+export interface KernelClockOptions {
+  /** 869-clock-backwards-smp-boot: the first CPU to set up its clock publishes it. */
+  publishFromFirstCpu: boolean;
+  /** The clock-monotonic observer: every uptime read on a CPU >= that CPU's previous read. */
+  checkMonotonic: boolean;
+}
+
+export const CLOCK_MONOTONIC_CHECK = "clock-monotonic";
+
+export class KernelClock {
+  /** _boot_systemtime_init_counter: CPUs that have not yet run setup_cpu. */
+  readonly initCounter: Cell;
+  /** pvclock::_last: the latest non-stable system time any CPU returned. */
+  readonly last: Cell;
+  /** Guest-physical address of the _smp_init word. */
+  readonly smpInitAddr: number;
+  private bootSystemTimeNs = 0;
+  private readonly previousReadNs: number[];
+  readonly stats = { reads: 0, setups: 0, publishedByCpu: -1, publishedAtNs: -1 };
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly machine: Machine,
+    private readonly options: Readonly<KernelClockOptions>,
+  ) {
+    const cpus = machine.cpus.length;
+    this.initCounter = sim.memory.cell("clock._boot_systemtime_init_counter", cpus);
+    this.last = sim.memory.cell("pvclock._last", 0);
+    this.smpInitAddr = machine.memory.alloc(8, 64);
+    this.previousReadNs = new Array<number>(cpus).fill(0);
+  }
+
+  /** Whether _smp_init has been published (host-side peek, for tests and reports). */
+  get published(): boolean {
+    return this.machine.memory.read(this.smpInitAddr, 1) !== 0;
+  }
+
+  /** The boot system time uptime counts from (valid once published). */
+  get bootSystemTime(): number {
+    return this.bootSystemTimeNs;
+  }
+
+  /**
+   * pv_based_clock::setup_cpu on `cpu` (guest code on that CPU): register, count down, maybe
+   * publish. Answers whether this was the last CPU to set up its clock.
+   */
+  *setupCpu(cpu: number): Guest<boolean> {
+    // kvmclock::init_on_cpu: OSv clears the record and writes the SYSTEM_TIME MSR (an exit to KVM),
+    // whose answer writes every field of the record.
+    const vcpu = this.machine.cpus[cpu]!;
+    this.machine.kvmclock.register(cpu);
+    vcpu.charge(this.machine.cost.apicTimerWriteNs);
+    this.stats.setups++;
+    const left = yield fetchAdd(this.initCounter, -1);
+    const publisher = this.options.publishFromFirstCpu ? left === this.machine.cpus.length : left === 1;
+    if (publisher) {
+      this.bootSystemTimeNs = yield* this.systemTime(cpu);
+      yield physStore(this.smpInitAddr, 1, 1);
+      this.stats.publishedByCpu = cpu;
+      this.stats.publishedAtNs = this.sim.now;
+    }
+    return left === 1;
+  }
+
+  /**
+   * kvmclock::system_time(): the pvclock read of `cpu`'s record (guest code on that CPU, so its own
+   * record: read in one step, see pvclockReadOwn).
+   */
+  systemTime(cpu: number): Guest<number> {
+    const kvmclock = this.machine.kvmclock;
+    return kvmclockSystemTime(kvmclock.recordAddrs[cpu]!, this.last, kvmclock.validFlags, pvclockReadOwn);
+  }
+
+  /** pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off). */
+  *uptime(cpu: number): Guest<number> {
+    const smpInit = yield physLoad(this.smpInitAddr, 1);
+    const value = smpInit === 0 ? 0 : (yield* this.systemTime(cpu)) - this.bootSystemTimeNs;
+    this.stats.reads++;
+    if (this.options.checkMonotonic) {
+      const previous = this.previousReadNs[cpu]!;
+      if (value < previous) {
+        this.sim.fail(
+          CLOCK_MONOTONIC_CHECK,
+          `cpu${cpu}: uptime read ${value} ns after a previous read of ${previous} ns on this CPU`,
+        );
+      }
+      this.previousReadNs[cpu] = value;
+    }
+    return value;
+  }
+
+  /**
+   * What an uptime read on `cpu` would answer now, computed from outside the simulation (no effects,
+   * and the CAS on `last` is not performed): thread CPU-time reports use it.
+   */
+  peekUptimeNs(cpu: number): number {
+    if (!this.published) return 0;
+    const memory = this.machine.memory;
+    const addr = this.machine.kvmclock.recordAddrs[cpu]!;
+    const shiftByte = memory.read(addr + PVCLOCK.tscShift, 1);
+    const record = {
+      tscTimestamp: memory.read(addr + PVCLOCK.tscTimestamp, 8),
+      systemTime: memory.read(addr + PVCLOCK.systemTime, 8),
+      mul: memory.read(addr + PVCLOCK.tscToSystemMul, 4),
+      shift: shiftByte >= 128 ? shiftByte - 256 : shiftByte,
+    };
+    let time = Number(pvclockTimeNs(record, this.machine.tscs[cpu]!.read(this.sim.now)));
+    const flags = memory.read(addr + PVCLOCK.flags, 1);
+    if ((flags & this.machine.kvmclock.validFlags & PVCLOCK_TSC_STABLE_BIT) === 0)
+      time = Math.max(time, this.last.value);
+    return time - this.bootSystemTimeNs;
+  }
+}
