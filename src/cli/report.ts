@@ -19,10 +19,10 @@ const MAX_THREAD_ROWS = 24;
 function threadLines(result: RunResult, context: ReportContext): string[] {
   const lines: string[] = [];
   if (context.threads != null) {
-    lines.push("  threads   id name                    cpu    cpu_ms switches preempt migr  prio status");
+    lines.push("  threads   id name                    cpu    cpu_ms switches preempt migr  prio  rt status");
     for (const t of context.threads.slice(0, MAX_THREAD_ROWS)) {
       lines.push(
-        `    ${String(t.id).padStart(9)} ${t.name.padEnd(22).slice(0, 22)} ${String(t.cpu).padStart(4)} ${t.cpu_ms.toFixed(3).padStart(9)} ${String(t.switches).padStart(8)} ${String(t.preemptions).padStart(7)} ${String(t.migrations).padStart(4)} ${String(t.priority).padStart(5)} ${t.status}`,
+        `    ${String(t.id).padStart(9)} ${t.name.padEnd(22).slice(0, 22)} ${String(t.cpu).padStart(4)} ${t.cpu_ms.toFixed(3).padStart(9)} ${String(t.switches).padStart(8)} ${String(t.preemptions).padStart(7)} ${String(t.migrations).padStart(4)} ${String(t.priority).padStart(5)} ${String(t.realtime).padStart(3)} ${t.status}`,
       );
     }
   } else {

@@ -26,6 +26,18 @@ describe("osv-sim run", () => {
     expect(a.threads).toHaveLength(5);
   });
 
+  it("lists each kernel thread's real-time priority in the thread table (text and JSON)", () => {
+    const json = JSON.parse(osvSim(["run", "scenarios/sched/realtime.yaml", "--json"]).stdout);
+    const rows = json.threads as { name: string; realtime: number }[];
+    const rt = rows.filter((t) => t.realtime > 0);
+    expect(rt.length).toBeGreaterThan(0);
+    expect(rt.every((t) => t.name.includes("rt"))).toBe(true);
+    expect(rows.some((t) => t.realtime === 0)).toBe(true);
+    const text = osvSim(["run", "scenarios/sched/realtime.yaml"]).stdout;
+    expect(text).toMatch(/prio\s+rt status/);
+    expect(text).toMatch(new RegExp(`${rt[0]!.name}\\s.*\\s${rt[0]!.realtime} \\w+$`, "m"));
+  });
+
   it("reports a lost update with exit 1 and a command that reproduces it", () => {
     let failing: { seed: number; stdout: string } | null = null;
     for (let seed = 0; seed < 20 && failing === null; seed++) {

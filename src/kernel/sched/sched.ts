@@ -150,6 +150,8 @@ export interface ThreadRow {
   migrations: number;
   preemptions: number;
   priority: number;
+  /** The real-time priority (§2.11); 0 for a normal thread. */
+  realtime: number;
   status: string;
 }
 
@@ -1476,6 +1478,7 @@ export class Kernel implements WaitPort {
       migrations: t.stats.migrations,
       preemptions: t.stats.preemptions,
       priority: t.runtime.priority,
+      realtime: t.realtime,
       status: THREAD_STATUS_NAMES[t.status.value] ?? String(t.status.value),
     }));
   }

@@ -86,6 +86,42 @@ describe("pin()", () => {
     expect(sleeper.pinnedCpu?.index).toBe(1);
   });
 
+  it("pin(t, cpu) moves a thread in a timed wait, whose wait timer follows it and times out there", () => {
+    const { sim, kernel } = boot(2);
+    const seen = { held: true, waitedNs: 0, wokeOn: -1, timerOnSource: true };
+    const waiter = kernel.spawn(
+      "waiter",
+      function* (api): Guest<void> {
+        const start = yield* api.now();
+        // Nothing makes the predicate true: only the timer ends the wait.
+        seen.held = yield* kernel.waitUntilDeadline(function* () {
+          return false;
+        }, start + 100_000);
+        seen.waitedNs = (yield* api.now()) - start;
+        seen.wokeOn = kernel.cpuOf().index;
+      },
+      { cpu: 0 },
+    );
+    kernel.spawn(
+      "pinner",
+      function* (api): Guest<void> {
+        yield* api.compute(10_000);
+        yield* api.pin(1, waiter);
+        const timer = waiter.waitTimer!;
+        seen.timerOnSource = timer.list === kernel.cpus[0]!.timers;
+      },
+      { cpu: 1 },
+    );
+    kernel.start();
+    expect(sim.run().failure).toBeNull();
+    expect(waiter.stats.migrations).toBe(1);
+    expect(seen.timerOnSource).toBe(false);
+    expect(seen.held).toBe(false);
+    expect(seen.wokeOn).toBe(1);
+    expect(seen.waitedNs).toBeGreaterThanOrEqual(100_000);
+    expect(seen.waitedNs).toBeLessThan(150_000);
+  });
+
   it("pin(t, cpu) waits while t is in migrate_disable, retrying every 1 ms", () => {
     const { sim, kernel } = boot(2);
     let pinnedAtNs = 0;
