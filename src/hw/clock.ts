@@ -424,7 +424,7 @@ export function performPvclockRead(memory: GuestMemory, addr: number, tsc: numbe
   const time = pvclockTimeNs(record, tsc);
   if (time * 2n + 1n > BigInt(Number.MAX_SAFE_INTEGER))
     throw new RangeError(`pvclock time ${time} is beyond 2^52 (a TSC below tsc_timestamp?)`);
-  const stable = memory.read(addr + PVCLOCK.flags, 1) & PVCLOCK_TSC_STABLE_BIT;
+  const stable = (memory.read(addr + PVCLOCK.flags, 1) & PVCLOCK_TSC_STABLE_BIT) !== 0 ? 1 : 0;
   return Number(time) * 2 + stable;
 }
 
@@ -438,7 +438,8 @@ export function performPvclockRead(memory: GuestMemory, addr: number, tsc: numbe
 export function* pvclockReadOwn(addr: number): Guest<{ timeNs: number; flags: number }> {
   for (let attempt = 1; attempt <= MAX_SEQLOCK_RETRIES; attempt++) {
     const packed = yield extension(ClockOp.PvclockRead, addr);
-    if (packed >= 0) return { timeNs: Math.floor(packed / 2), flags: packed % 2 };
+    if (packed >= 0)
+      return { timeNs: Math.floor(packed / 2), flags: packed % 2 === 1 ? PVCLOCK_TSC_STABLE_BIT : 0 };
   }
   throw new Error(`pvclock read at ${addr}: version still odd after ${MAX_SEQLOCK_RETRIES} tries`);
 }

@@ -78,6 +78,9 @@ const FramePhase = { Body: 0, Epilogue: 1, Exiting: 2 } as const;
 type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
 
 /** One activation on a context's stack: the thread's own code, or an interrupt handler. */
+/** Times a held memory op may be charged its line transfer again (see Vcpu.opCostNs). */
+const MAX_RECHARGES = 3;
+
 class Frame {
   phase: FramePhaseValue = FramePhase.Body;
   /** What the generator's pending yield answers when it next runs. */
@@ -88,6 +91,10 @@ class Frame {
   held: Effect | null = null;
   /** Who had last written the held effect's cell when its line transfer was charged. */
   heldWriter = -1;
+  /** The vCPU (memory agent) that charged it: a context switched to another CPU asks again. */
+  heldAgent = -1;
+  /** Transfers charged again for the held effect (bounded: coherence is roughly fair). */
+  heldRecharges = 0;
   constructor(
     public generator: Guest<unknown>,
     /** The interrupt vector, or -1 for a context's base frame. */
@@ -175,8 +182,15 @@ export class Vcpu extends Runner implements InterruptSink {
   /**
    * Cost of each op (core and extension). A memory op's cost (with any cache-line transfer) is
    * charged before it takes effect: it waits for its line, then acts, and the code after it runs at
-   * once with the result. Every other op is a VM exit or a CPU state change whose effect happens at
-   * its start (KVM delivers an IPI during the sender's exit), so its cost is charged after.
+   * once with the result. Every other op is charged after its effect: VM exits (KVM delivers an IPI,
+   * or programs the APIC timer, during the sender's exit), CPU state changes (cli, sti, switch_to),
+   * and the clock reads (rdtsc, and pvclock_read, which samples the TSC first and then pays for the
+   * record's seven loads, all from this CPU's own cache).
+   *
+   * The transfer is decided when the op is accepted, by who last wrote the line; if another CPU
+   * wrote it while the op was held (or the thread moved to another CPU meanwhile), the line has to
+   * come back: one more transfer is charged, at most MAX_RECHARGES times per op. This may overcharge
+   * when the line changed hands during compute owed before the op (one transfer would do).
    */
   private readonly opCostNs = new Float64Array(128);
   /** 1 for the ops charged before they take effect (memory ops). */
@@ -438,8 +452,15 @@ export class Vcpu extends Runner implements InterruptSink {
         const held = frame.held;
         // Another CPU wrote the line while this one waited for it: it has to come back first.
         const cell = held.cell;
-        if (cell !== null && this.chargedBefore[held.op] === 1 && cell.lastWriter !== frame.heldWriter) {
+        if (
+          cell !== null &&
+          this.chargedBefore[held.op] === 1 &&
+          frame.heldRecharges < MAX_RECHARGES &&
+          (cell.lastWriter !== frame.heldWriter || frame.heldAgent !== this.memoryAgent)
+        ) {
           frame.heldWriter = cell.lastWriter;
+          frame.heldAgent = this.memoryAgent;
+          frame.heldRecharges++;
           const transfer = this.transferCost(cell);
           if (transfer > 0) {
             frame.owedNs += transfer;
@@ -486,6 +507,8 @@ export class Vcpu extends Runner implements InterruptSink {
     if (this.chargedBefore[op] === 1) {
       frame.owedNs += this.opCostNs[op]! + this.transferCost(effect.cell);
       frame.heldWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
+      frame.heldAgent = this.memoryAgent;
+      frame.heldRecharges = 0;
     }
     if (frame.owedNs > 0) {
       frame.held = effect;

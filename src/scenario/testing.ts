@@ -13,11 +13,12 @@ export interface ChoiceSequenceOptions {
   /** Largest value; choices reduce it modulo their bound. Default 7. */
   maxValue?: number;
   /**
-   * Share of non-zero values, in (0, 1]. Default 1: every value is drawn from 0..maxValue, so a
-   * yes/no choice (an injected interrupt, a jitter) says yes about half the time and the start of a
-   * run is perturbed at nearly every step. A small density (say 0.2) perturbs a few steps and leaves
-   * the rest on the default schedule, as PCT's few change points do; races that need threads to meet
-   * at normal speed are reached far more often that way.
+   * Share of values drawn from 1..maxValue, in (0, 1]; the rest are 0. Default 1: every value is
+   * drawn from 0..maxValue, so a yes/no choice (an injected interrupt, a jitter; odd values say yes)
+   * says yes about half the time and the start of a run is perturbed at nearly every step. A small
+   * density (say 0.2) perturbs a few steps and leaves the rest on the default schedule, as PCT's few
+   * change points do; races that need threads to meet at normal speed are reached far more often that
+   * way. Densities below 1 are taken in whole percent (0.01 to 0.99).
    */
   density?: number;
 }
@@ -28,13 +29,18 @@ export function choiceSequences(options: ChoiceSequenceOptions = {}): fc.Arbitra
   // says, which would steer only a run's first few choices.
   const density = options.density ?? 1;
   if (!(density > 0 && density <= 1)) throw new RangeError(`density must be in (0, 1], got ${density}`);
-  const value = fc.nat({ max: options.maxValue ?? 7 });
-  // Weights are whole numbers: density d is d·100 parts non-zero-capable values to (1 − d)·100 zeros.
+  const maxValue = options.maxValue ?? 7;
+  const value = fc.nat({ max: maxValue });
+  // Weights are whole numbers: density d is d·100 parts values from 1..maxValue to (1 − d)·100 zeros.
+  // Zeros first, so that fast-check shrinks towards them.
   const nonZero = Math.min(99, Math.max(1, Math.round(density * 100)));
   const values =
     density === 1
       ? value
-      : fc.oneof({ weight: 100 - nonZero, arbitrary: fc.constant(0) }, { weight: nonZero, arbitrary: value });
+      : fc.oneof(
+          { weight: 100 - nonZero, arbitrary: fc.constant(0) },
+          { weight: nonZero, arbitrary: fc.integer({ min: Math.min(1, maxValue), max: maxValue }) },
+        );
   return fc.array(values, { maxLength: options.maxLength ?? 200, size: "max" });
 }
 

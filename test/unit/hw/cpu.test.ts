@@ -14,7 +14,7 @@ import {
   stiHlt,
   switchTo,
 } from "../../../src/hw/index.js";
-import { compute, type Guest, Simulation, sleep } from "../../../src/sim/index.js";
+import { compute, exchange, type Guest, load, Simulation, sleep, store } from "../../../src/sim/index.js";
 import { context, zeroCostMachine } from "./helpers.js";
 
 /** Raises `vector` on `cpu` of `machine` at `atNs` (a host-side timed event). */
@@ -429,5 +429,71 @@ describe("Vcpu contexts across CPUs", () => {
     expect(result.outcome).toBe("violation");
     expect(result.failure?.check).toBe("vcpu.context_owner");
     expect(result.failure?.message).toMatch(/'T' is current on cpu0/);
+  });
+});
+
+describe("Vcpu memory costs", () => {
+  // Loads and stores cost 1 ns, atomics 4 ns, a cache-line transfer 50 ns; everything else is free.
+  const costs = { loadNs: 1, storeNs: 1, atomicNs: 4, cacheTransferNs: 50 };
+
+  it("a load waits for the line another CPU wrote, then reads the value as of the line's arrival", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, { cpus: 2, cost: costs });
+    const x = sim.memory.cell("x", 0);
+    const seen = { value: -1, resumedAtNs: -1 };
+    machine.cpus[1]!.boot(
+      context("writer", function* (): Guest<void> {
+        yield store(x, 1);
+        yield compute(119);
+        // At 120 ns: inside the reader's transfer (100..151 ns), before its load takes effect.
+        yield store(x, 5);
+      }),
+    );
+    machine.cpus[0]!.boot(
+      context("reader", function* (): Guest<void> {
+        yield compute(100);
+        seen.value = yield load(x);
+        seen.resumedAtNs = sim.now;
+      }),
+    );
+    expect(sim.run().outcome).toBe("ok");
+    expect(seen.value).toBe(5);
+    // 100 ns of compute, then the 1 ns load and the 50 ns transfer, both before the effect.
+    expect(seen.resumedAtNs).toBe(151);
+  });
+
+  it("a line stolen while an op waits for it is transferred again, and a line already here costs nothing extra", () => {
+    const run = (thief: boolean) => {
+      const sim = new Simulation();
+      const machine = zeroCostMachine(sim, { cpus: 3, cost: costs });
+      const x = sim.memory.cell("x", 0);
+      let doneAtNs = -1;
+      machine.cpus[1]!.boot(
+        context("owner", function* (): Guest<void> {
+          yield store(x, 1);
+        }),
+      );
+      machine.cpus[2]!.boot(
+        context("thief", function* (): Guest<void> {
+          yield compute(5);
+          // Accepted at 5 ns with the line on cpu1: takes effect at 5 + 1 + 50 = 56 ns.
+          if (thief) yield store(x, 2);
+        }),
+      );
+      machine.cpus[0]!.boot(
+        context("swapper", function* (): Guest<void> {
+          yield compute(10);
+          // Accepted at 10 ns with the line on cpu1: 4 + 50 ns owed, to 64 ns. The thief wrote at 56 ns.
+          yield exchange(x, 3);
+          // The line is here now: this one costs its own 1 ns only.
+          yield load(x);
+          doneAtNs = sim.now;
+        }),
+      );
+      expect(sim.run().outcome).toBe("ok");
+      return { doneAtNs, x: x.value };
+    };
+    expect(run(false)).toEqual({ doneAtNs: 10 + 4 + 50 + 1, x: 3 });
+    expect(run(true)).toEqual({ doneAtNs: 10 + 4 + 50 + 50 + 1, x: 3 });
   });
 });
