@@ -126,11 +126,19 @@ export function buildMachine(
     const skew = sim.choice.between(0, resolved.tsc.skewCyclesMax, "tsc.skew");
     const tsc = new Tsc(resolved.tsc.hz, skew, resolved.tsc.driftPpm[index] ?? 0);
     cpu.registerExtension(ClockOp.Rdtsc, "rdtsc", () => tsc.read(sim.now), cost.rdtscNs);
-    // An rdtsc and the record's seven loads.
+    // An rdtsc and the record's seven loads. Only a CPU's own record may be read in one step (KVM
+    // never rewrites it while this vCPU runs guest code); another CPU's needs pvclockRead.
     cpu.registerExtension(
       ClockOp.PvclockRead,
       "pvclock_read",
-      (_cpu, effect) => performPvclockRead(memory, effect.a, tsc.read(sim.now)),
+      (_cpu, effect) => {
+        sim.assert(
+          effect.a === recordAddrs[index],
+          "kvmclock.own-record",
+          () => `cpu${index}: one-step pvclock read of the record at ${effect.a}, not its own`,
+        );
+        return performPvclockRead(memory, effect.a, tsc.read(sim.now));
+      },
       cost.rdtscNs + 7 * cost.loadNs,
     );
     cpus.push(cpu);

@@ -124,6 +124,19 @@ describe("kvmclock reads", () => {
     expect(midUpdate.timeNs).toBeGreaterThanOrEqual(1_000_000_000 + 2_500);
   });
 
+  it("refuses a one-step read of another CPU's record (only a CPU's own is never rewritten under it)", () => {
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, { cpus: 2 });
+    machine.cpus[0]!.boot(
+      context("reader", function* (): Guest<void> {
+        yield* pvclockReadOwn(machine.kvmclock.recordAddrs[1]!);
+      }),
+    );
+    const result = sim.run();
+    expect(result.outcome).toBe("violation");
+    expect(result.failure?.check).toBe("kvmclock.own-record");
+  });
+
   it("a read overlapping a host update retries and returns a consistent pair, where a naive read tears", () => {
     // Loads cost 10 ns, so a read spans time; the update (with a clock step, so old and new pairs
     // differ) lands between the reader's tsc_timestamp and system_time loads.
