@@ -115,6 +115,7 @@ function addKernelChecks(sim: Simulation, kernel: Kernel, enabled: ReadonlySet<s
     "sched-states": () => null,
     "sched-progress": () => kernel.progressProblem(),
     "sched-wake-delivery": () => kernel.wakeDeliveryProblem(),
+    "kernel-deadlock": () => kernel.waitForCycle(),
     [CLOCK_MONOTONIC_CHECK]: () => null,
   };
   for (const { name } of KERNEL_CHECKS) if (enabled.has(name)) sim.addCheck(name, ends[name]!);

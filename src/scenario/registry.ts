@@ -57,6 +57,11 @@ export const KERNEL_CHECKS: readonly { name: string; description: string }[] = [
     description: "a woken thread reaches a runqueue within kernel.wake_delivery_bound (no lost wakeup)",
   },
   {
+    name: "kernel-deadlock",
+    description:
+      "at the end, no cycle of threads each waiting for a lockfree::mutex another holds (the cycle is printed)",
+  },
+  {
     name: CLOCK_MONOTONIC_CHECK,
     description:
       "every uptime read on a CPU is >= that CPU's previous read (and >= 0); the timer_set abort on a clock that went backwards is reported under this name whether enabled or not",

@@ -1,2 +1,2 @@
 export { ProcessHost, type ThreadHost } from "./host.js";
-export { type KernelThread, ProcessWaitPort, type WaitPort } from "./wait.js";
+export { type HeldLock, type KernelThread, ProcessWaitPort, type WaitPort } from "./wait.js";

@@ -26,9 +26,21 @@ export interface KernelThread {
   readonly name: string;
 }
 
+/** A lock a thread waits for, as the wait-for graph sees it (host-side bookkeeping, no effects). */
+export interface HeldLock {
+  readonly name: string;
+  /** The id of the thread holding it now, 0 when free. */
+  holder(): number;
+}
+
 export interface WaitPort {
   /** The thread running the calling guest code. */
   current(): KernelThread;
+  /**
+   * Bookkeeping for deadlock reports: `thread` now waits for `lock` (null: no longer). Host-side,
+   * no effect on the run; a port that reports deadlocks otherwise may ignore it.
+   */
+  noteWaitingFor?(thread: KernelThread, lock: HeldLock | null): void;
   /** Waits until `predicate` (guest code: it may read shared cells) answers true. */
   waitUntil(predicate: () => Guest<boolean>): Guest<void>;
   /**

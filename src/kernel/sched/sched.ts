@@ -47,7 +47,7 @@ import {
   type Simulation,
   store,
 } from "../../sim/index.js";
-import type { KernelThread, WaitPort } from "../port/index.js";
+import type { HeldLock, KernelThread, WaitPort } from "../port/index.js";
 import { LockfreeMutex } from "../sync/index.js";
 import type { KernelVariant } from "../variants.js";
 import { CLOCK_MONOTONIC_CHECK, KernelClock } from "./clock.js";
@@ -359,6 +359,8 @@ interface Reaper {
 }
 
 export class Kernel implements WaitPort {
+  /** Thread id -> the lock it waits for (noteWaitingFor). */
+  private readonly waitingFor = new Map<number, HeldLock>();
   readonly cpus: SchedCpu[];
   readonly threads: KThread[] = [];
   readonly options: Readonly<KernelOptions>;
@@ -675,6 +677,36 @@ export class Kernel implements WaitPort {
         const waitedNs = now - thread.queuedSinceNs;
         if (!thread.isIdle && waitedNs > bound)
           return `${thread.name} has been runnable on cpu${cpu.index} for ${waitedNs} ns without running (bound ${bound} ns)`;
+      }
+    }
+    return null;
+  }
+
+  /** WaitPort.noteWaitingFor: which lock each thread waits for (host-side, for deadlock reports). */
+  noteWaitingFor(thread: KernelThread, lock: HeldLock | null): void {
+    if (lock === null) this.waitingFor.delete(thread.id);
+    else this.waitingFor.set(thread.id, lock);
+  }
+
+  /**
+   * kernel-deadlock: a cycle in the wait-for graph (a thread waits for a lock held by a thread that
+   * waits, ..., for a lock it holds), printed as the chain; or null.
+   */
+  waitForCycle(): string | null {
+    for (const start of this.waitingFor.keys()) {
+      const path: number[] = [];
+      const seen = new Set<number>();
+      for (let id = start; this.waitingFor.has(id) && !seen.has(id); ) {
+        seen.add(id);
+        path.push(id);
+        id = this.waitingFor.get(id)!.holder();
+        if (id === start) {
+          const links = path.map((t) => {
+            const lock = this.waitingFor.get(t)!;
+            return `${this.threads[t - 1]!.name} waits for ${lock.name}, held by ${this.threads[lock.holder() - 1]!.name}`;
+          });
+          return `wait-for cycle: ${links.join("; ")}`;
+        }
       }
     }
     return null;

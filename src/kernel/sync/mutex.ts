@@ -133,8 +133,15 @@ export class LockfreeMutex {
       yield* this.take(me);
       return;
     }
+    this.port.noteWaitingFor?.(me, this);
     yield* record.wait(this.port);
+    this.port.noteWaitingFor?.(me, null);
     yield* this.take(me);
+  }
+
+  /** HeldLock: the owner's id (host-side read, for deadlock reports). */
+  holder(): number {
+    return this.owner.value;
   }
 
   *unlock(): Guest<void> {

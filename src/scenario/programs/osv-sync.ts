@@ -402,3 +402,51 @@ registerProgram({
     };
   },
 });
+
+registerProgram({
+  name: "osv-lock-order",
+  usesKernel: () => true,
+  description:
+    "OSv threads each take two lockfree::mutexes: thread t takes mutex t, then t+1 (mod threads), a lock-order cycle; ordered: true takes the lower-numbered first (no cycle)",
+  params: z.strictObject({
+    work: durationType().default(1000).meta({ description: "compute while holding the first mutex" }),
+    rounds: z.number().int().min(1).max(10_000).default(1),
+    ordered: z.boolean().default(false).meta({ description: "take the two mutexes in one global order" }),
+  }),
+  checks: [{ name: "lock-order-complete", description: "every thread finished all its rounds" }],
+  build(context) {
+    const { params, sim, threads } = context;
+    if (threads < 2) throw new RangeError(`osv-lock-order needs at least 2 threads, got ${threads}`);
+    const kernel = context.osv();
+    const name = `w${context.index}`;
+    const mutexes = Array.from(
+      { length: threads },
+      (_, m) => new LockfreeMutex(sim, kernel, `${name}.m${m}`),
+    );
+    let finished = 0;
+    for (let t = 0; t < threads; t++) {
+      const next = (t + 1) % threads;
+      const [first, second] = params.ordered ? [Math.min(t, next), Math.max(t, next)] : [t, next];
+      kernel.spawn(
+        `${name}.t${t}`,
+        function* (api): Guest<void> {
+          for (let r = 0; r < params.rounds; r++) {
+            yield* mutexes[first]!.lock();
+            if (params.work > 0) yield* api.compute(params.work);
+            yield* mutexes[second]!.lock();
+            yield* mutexes[second]!.unlock();
+            yield* mutexes[first]!.unlock();
+          }
+          finished++;
+        },
+        { priority: context.priority, ...cpuFor(context, t) },
+      );
+    }
+    return {
+      endChecks: {
+        "lock-order-complete": () =>
+          finished === threads ? null : `${finished} of ${threads} threads finished their rounds`,
+      },
+    };
+  },
+});

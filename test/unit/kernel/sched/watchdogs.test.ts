@@ -66,3 +66,34 @@ checks: [sched-progress]`,
     ).toThrow(ScenarioError);
   });
 });
+
+describe("kernel-deadlock", () => {
+  const lockOrder = (params: string) => `name: t
+machine: { cpus: 2 }
+duration: 5ms
+workloads: [{ program: osv-lock-order, threads: 2, pin: [0, 1], params: { work: 10us${params} } }]
+checks: [kernel-deadlock, lock-order-complete]`;
+
+  it("prints the wait-for cycle of OSv threads stuck on each other's mutexes", () => {
+    const result = buildScenario(parseScenario(lockOrder(""), "test.yaml")).run();
+    expect(result.outcome).toBe("violation");
+    const deadlock = result.checks.find((c) => c.name === "kernel-deadlock")!;
+    expect(deadlock.status).toBe("fail");
+    expect(deadlock.message).toBe(
+      "wait-for cycle: w0.t0 waits for w0.m1, held by w0.t1; w0.t1 waits for w0.m0, held by w0.t0",
+    );
+  });
+
+  it("passes when the same threads take the mutexes in one order, whatever the seed", () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const result = buildScenario(parseScenario(lockOrder(", ordered: true, rounds: 20"), "test.yaml"), {
+        seed,
+      }).run();
+      expect(result.failure).toBeNull();
+      expect(result.checks).toEqual([
+        { name: "lock-order-complete", status: "pass" },
+        { name: "kernel-deadlock", status: "pass" },
+      ]);
+    }
+  });
+});
