@@ -1344,18 +1344,20 @@ export class Kernel implements WaitPort {
 
   private *pinHelper(t: KThread, target: SchedCpu): Guest<void> {
     let flags = yield cli();
-    // t.cpu is written by whichever CPU last moved t: a racy read, as in OSv.
-    for (let moves = 0; this.cpuOf() !== t.cpu; moves++) {
+    // t's home is written by whichever CPU last moved t: a racy load, as in OSv.
+    for (let moves = 0; ; moves++) {
+      const home = this.cpus[yield load(t.homeCpu)]!;
+      if (home === this.cpuOf()) break;
       this.sim.assert(moves < 1000, "sched.pin-chase", () => `${t.name} outran its pin helper 1000 times`);
-      const home = t.cpu;
       yield irqRestore(flags);
       yield* this.pinSelf(home);
       flags = yield cli();
     }
+    // On t's home with interrupts off: nothing moves t now (the balancer here cannot run).
     const here = this.cpuOf();
     // An earlier pin explains one count; drop it so that only temporary locks remain.
     if (t.pinned) t.migrationLockCounter--;
-    if (t.cpu === target) {
+    if (here === target) {
       t.migrationLockCounter++;
       t.pinned = true;
       t.pinnedCpu = target;
