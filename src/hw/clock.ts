@@ -3,7 +3,9 @@
 // updates, and the guest read protocol (seqlock retry, exact (delta << shift) * mul >> 32 scaling,
 // the global CAS "last" when TSC_STABLE is not valid). A CPU's record is written only once the guest
 // registers it (the SYSTEM_TIME MSR write OSv's kvmclock::init_on_cpu does on each CPU, §7.2, §9.1);
-// until then it reads as zeros. Simplified: the host's records come from one reference clock
+// until then it reads as zeros. Deliberate difference: besides that load-by-load read
+// (pvclockRead), a CPU may read its *own* record in one step (pvclockReadOwn, the kernel's uptime):
+// exact, since KVM rewrites a record only while its vCPU is out of guest mode. Simplified: the host's records come from one reference clock
 // ("master", KVM's master-clock mode) or each CPU's own TSC ("per_cpu"); no HPET.
 
 import {
@@ -407,25 +409,32 @@ export function* pvclockRead(addr: number): Guest<PvclockReading> {
   throw new Error(`pvclock read at ${addr}: version still changing after ${MAX_SEQLOCK_RETRIES} tries`);
 }
 
+/** The record's scaling fields as they are in memory now (host-side, no effects). */
+export function readPvclockRecord(
+  memory: GuestMemory,
+  addr: number,
+): { tscTimestamp: number; systemTime: number; mul: number; shift: number; flags: number } {
+  const shiftByte = memory.read(addr + PVCLOCK.tscShift, 1);
+  return {
+    tscTimestamp: memory.read(addr + PVCLOCK.tscTimestamp, 8),
+    systemTime: memory.read(addr + PVCLOCK.systemTime, 8),
+    mul: memory.read(addr + PVCLOCK.tscToSystemMul, 4),
+    shift: shiftByte >= 128 ? shiftByte - 256 : shiftByte,
+    flags: memory.read(addr + PVCLOCK.flags, 1),
+  };
+}
+
 /**
  * The vCPU side of ClockOp.PvclockRead: the whole record and the TSC at one instant. Answers
  * time · 2 + (TSC_STABLE set ? 1 : 0), or -1 when the version is odd (the host is mid-update).
  */
 export function performPvclockRead(memory: GuestMemory, addr: number, tsc: number): number {
-  const version = memory.read(addr + PVCLOCK.version, 4);
-  if ((version & 1) !== 0) return -1;
-  const shiftByte = memory.read(addr + PVCLOCK.tscShift, 1);
-  const record = {
-    tscTimestamp: memory.read(addr + PVCLOCK.tscTimestamp, 8),
-    systemTime: memory.read(addr + PVCLOCK.systemTime, 8),
-    mul: memory.read(addr + PVCLOCK.tscToSystemMul, 4),
-    shift: shiftByte >= 128 ? shiftByte - 256 : shiftByte,
-  };
+  if ((memory.read(addr + PVCLOCK.version, 4) & 1) !== 0) return -1;
+  const record = readPvclockRecord(memory, addr);
   const time = pvclockTimeNs(record, tsc);
   if (time * 2n + 1n > BigInt(Number.MAX_SAFE_INTEGER))
     throw new RangeError(`pvclock time ${time} is beyond 2^52 (a TSC below tsc_timestamp?)`);
-  const stable = (memory.read(addr + PVCLOCK.flags, 1) & PVCLOCK_TSC_STABLE_BIT) !== 0 ? 1 : 0;
-  return Number(time) * 2 + stable;
+  return Number(time) * 2 + ((record.flags & PVCLOCK_TSC_STABLE_BIT) !== 0 ? 1 : 0);
 }
 
 /**

@@ -77,10 +77,10 @@ export interface VcpuHooks {
 const FramePhase = { Body: 0, Epilogue: 1, Exiting: 2 } as const;
 type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
 
-/** One activation on a context's stack: the thread's own code, or an interrupt handler. */
 /** Times a held memory op may be charged its line transfer again (see Vcpu.opCostNs). */
 const MAX_RECHARGES = 3;
 
+/** One activation on a context's stack: the thread's own code, or an interrupt handler. */
 class Frame {
   phase: FramePhaseValue = FramePhase.Body;
   /** What the generator's pending yield answers when it next runs. */
@@ -202,7 +202,7 @@ export class Vcpu extends Runner implements InterruptSink {
   private parked = false;
   private haltedSinceNs = 0;
   private inResume = false;
-  /** The op of the last visible effect issued, whose cost is charged when its result arrives. */
+  /** The op of the last visible effect issued; a charged-after op pays its cost when its result arrives. */
   private lastOp = 0;
   private injectRatio = 0;
   private injectVector = 0;

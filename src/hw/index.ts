@@ -33,6 +33,7 @@ export {
   pvclockScaleDelta,
   pvclockTimeNs,
   rdtsc,
+  readPvclockRecord,
   readWallClock,
   resolveKvmClockOptions,
   Tsc,

@@ -1,8 +1,10 @@
 // The kernel's time source as OSv has it on KVM (drivers/clock-common.cc pv_based_clock,
 // drivers/kvmclock.cc, arch/x64/pvclock-abi.cc; osv-internals.md §7.2, §9.1, §10 item 9):
 // osv::clock::uptime::now() is 0 until `_smp_init` is published, then system_time() minus
-// `_boot_systemtime`, where system_time() is the seqlock read of the *current CPU's* pvclock record
-// (hw/clock.ts kvmclockSystemTime, with the global CAS "last" when TSC_STABLE is not valid). Each
+// `_boot_systemtime`, where system_time() is the read of the *current CPU's* pvclock record
+// (hw/clock.ts kvmclockSystemTime, with the global CAS "last" when TSC_STABLE is not valid). The
+// deliberate difference: that read is one step (pvclockReadOwn), not OSv's seqlock of eight loads;
+// exact for a CPU's own record, which KVM never rewrites while the vCPU runs guest code. Each
 // CPU's bring-up runs setup_cpu (from its balancer thread, through the CPU notifiers): it registers
 // its record (the SYSTEM_TIME MSR write) and decrements a counter of CPUs left; the CPU that takes it
 // to zero reads boot_systemtime and publishes _smp_init (e63c8876, the fix for #869). The variant
@@ -19,12 +21,12 @@
 import {
   kvmclockSystemTime,
   type Machine,
-  PVCLOCK,
   PVCLOCK_TSC_STABLE_BIT,
   physLoad,
   physStore,
   pvclockReadOwn,
   pvclockTimeNs,
+  readPvclockRecord,
 } from "../../hw/index.js";
 import { type Cell, fetchAdd, type Guest, type Simulation } from "../../sim/index.js";
 
@@ -127,15 +129,9 @@ export class KernelClock {
     if (!this.published) return 0;
     const memory = this.machine.memory;
     const addr = this.machine.kvmclock.recordAddrs[cpu]!;
-    const shiftByte = memory.read(addr + PVCLOCK.tscShift, 1);
-    const record = {
-      tscTimestamp: memory.read(addr + PVCLOCK.tscTimestamp, 8),
-      systemTime: memory.read(addr + PVCLOCK.systemTime, 8),
-      mul: memory.read(addr + PVCLOCK.tscToSystemMul, 4),
-      shift: shiftByte >= 128 ? shiftByte - 256 : shiftByte,
-    };
+    const record = readPvclockRecord(memory, addr);
     let time = Number(pvclockTimeNs(record, this.machine.tscs[cpu]!.read(this.sim.now)));
-    const flags = memory.read(addr + PVCLOCK.flags, 1);
+    const flags = record.flags;
     if ((flags & this.machine.kvmclock.validFlags & PVCLOCK_TSC_STABLE_BIT) === 0)
       time = Math.max(time, this.last.value);
     return time - this.bootSystemTimeNs;
