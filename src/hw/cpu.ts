@@ -6,11 +6,15 @@
 
 import {
   type Cell,
+  type CellWatcher,
   compute,
+  DONE,
   type Effect,
+  exchange,
   extension,
   FIRST_EXTENSION_OP,
   type Guest,
+  GuestStack,
   Op,
   Runner,
   RunnerState,
@@ -35,6 +39,8 @@ export const CpuOp = {
   SwitchTo: FIRST_EXTENSION_OP + 6,
   /** Internal: the vCPU has no context to run and waits for boot(). */
   Park: FIRST_EXTENSION_OP + 7,
+  /** A spin of exchange(cell, 0) polls (see pollExchange); 75, after the APIC and clock ops. */
+  PollExchange: FIRST_EXTENSION_OP + 11,
 } as const;
 
 export const cli = (): Effect => extension(CpuOp.Cli);
@@ -42,6 +48,19 @@ export const sti = (): Effect => extension(CpuOp.Sti);
 export const hlt = (): Effect => extension(CpuOp.Hlt);
 export const stiHlt = (): Effect => extension(CpuOp.StiHlt);
 export const switchTo = (context: CpuContext): Effect => extension(CpuOp.SwitchTo, 0, 0, context);
+/**
+ * A spin loop, as one effect: up to `polls` times, compute `periodNs`, then exchange(cell, 0) (a
+ * memory op, charged as one, line transfers included); it stops at the first poll that finds a
+ * non-zero value and answers that value, or 0 when every poll found 0. Vcpu.lastPollCount says how
+ * many polls it made. Timing, costs and results are those of the loop written out, except that a
+ * write landing on the same instant as a poll counts as before it; but quiet polls (the line stays
+ * here, the cell stays 0) are not simulated one by one: the vCPU waits on the cell (CellWatcher)
+ * and resumes the loop at the poll that would have seen another CPU's write. Interrupts are taken
+ * between polls as in the loop. OSv's idle thread polls its wakeup mask this way (§2.8).
+ */
+export const pollExchange = (cell: Cell, periodNs: number, polls: number): Effect =>
+  extension(CpuOp.PollExchange, periodNs, polls, null, cell);
+
 /** irq_restore: puts IF back to what cli() or sti() answered. */
 export const irqRestore = (previous: number): Effect => (previous !== 0 ? sti() : cli());
 
@@ -80,6 +99,29 @@ type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
 /** Times a held memory op may be charged its line transfer again (see Vcpu.opCostNs). */
 const MAX_RECHARGES = 3;
 
+const PollPhase = { Compute: 0, Exchange: 1, Watch: 2 } as const;
+type PollPhaseValue = (typeof PollPhase)[keyof typeof PollPhase];
+
+/** A pollExchange loop in progress on a frame. */
+class Poll {
+  phase: PollPhaseValue = PollPhase.Compute;
+  /** Polls not yet finished, the one in progress included. */
+  left: number;
+  /** Polls finished. */
+  done = 0;
+  /** When the current quiet run began: right after an exchange that found 0 (the line is here). */
+  watchStartNs = 0;
+  readonly exchange: Effect;
+  constructor(
+    readonly cell: Cell,
+    readonly periodNs: number,
+    polls: number,
+  ) {
+    this.left = polls;
+    this.exchange = exchange(cell, 0);
+  }
+}
+
 /** One activation on a context's stack: the thread's own code, or an interrupt handler. */
 class Frame {
   phase: FramePhaseValue = FramePhase.Body;
@@ -87,6 +129,11 @@ class Frame {
   resumeValue = 0;
   /** CPU time this frame must spend before its next step (costs, computes, an interrupted rest). */
   owedNs = 0;
+  /**
+   * All of owedNs is the cost of ops charged after their effect (cli, sti, switch_to, clock reads):
+   * the guest code that follows runs at once and the time is paid with its next effect (see step).
+   */
+  owedIsOpCost = false;
   /** A visible effect the guest yielded while time was still owed; issued once it is paid. */
   held: Effect | null = null;
   /** Who had last written the held effect's cell when its line transfer was charged. */
@@ -95,13 +142,19 @@ class Frame {
   heldAgent = -1;
   /** Transfers charged again for the held effect (bounded: coherence is roughly fair). */
   heldRecharges = 0;
+  /** A pollExchange in progress: the frame's guest code waits for its answer. */
+  poll: Poll | null = null;
+  /** The frame's guest code: its generators, innermost last (see sim/stack.ts). */
+  readonly stack: GuestStack;
   constructor(
-    public generator: Guest<unknown>,
+    generator: Guest<unknown>,
     /** The interrupt vector, or -1 for a context's base frame. */
     readonly vector: number,
     /** IF to restore at iret. */
     readonly savedInterruptsEnabled: boolean,
-  ) {}
+  ) {
+    this.stack = new GuestStack(generator);
+  }
 }
 
 /** A thread's CPU state as switch_to sees it: its code and the interrupt frames stacked on it. */
@@ -143,17 +196,24 @@ export interface VcpuStats {
 /** A vector set of 256 bits: the IRR or the ISR. */
 class VectorSet {
   private readonly words = new Uint32Array(8);
+  /** Vectors in the set (the common empty case answers highest() without a scan). */
+  private count = 0;
   has(vector: number): boolean {
     return (this.words[vector >> 5]! & (1 << (vector & 31))) !== 0;
   }
   add(vector: number): void {
+    if (this.has(vector)) return;
     this.words[vector >> 5]! |= 1 << (vector & 31);
+    this.count++;
   }
   delete(vector: number): void {
+    if (!this.has(vector)) return;
     this.words[vector >> 5]! &= ~(1 << (vector & 31));
+    this.count--;
   }
   /** The highest vector in the set, or -1. */
   highest(): number {
+    if (this.count === 0) return -1;
     for (let w = 7; w >= 0; w--) {
       const word = this.words[w]!;
       if (word !== 0) return w * 32 + 31 - Math.clz32(word);
@@ -162,7 +222,7 @@ class VectorSet {
   }
 }
 
-export class Vcpu extends Runner implements InterruptSink {
+export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   /** IF, changed only by the cli/sti effects, interrupt entry and iret. */
   private interruptFlag: boolean;
   readonly hooks: VcpuHooks = {};
@@ -206,6 +266,10 @@ export class Vcpu extends Runner implements InterruptSink {
   private lastOp = 0;
   private injectRatio = 0;
   private injectVector = 0;
+  /** The frame whose poll waits on its cell through quiet polls (PollPhase.Watch), if any. */
+  private watchFrame: Frame | null = null;
+  private pollCount = 0;
+  private readonly computeEffect: Effect = compute(0);
 
   constructor(
     readonly sim: Simulation,
@@ -296,6 +360,10 @@ export class Vcpu extends Runner implements InterruptSink {
   }
   isInService(vector: number): boolean {
     return this.isr.has(vector);
+  }
+  /** How many polls the last finished pollExchange made. */
+  get lastPollCount(): number {
+    return this.pollCount;
   }
   /** Total halted time including a halt in progress. */
   haltedNsAt(nowNs: number): number {
@@ -391,8 +459,12 @@ export class Vcpu extends Runner implements InterruptSink {
       this.sim.resumeNow(this, 0);
     } else if (this.state === RunnerState.Waiting && this.awaiting === Awaiting.Compute) {
       const remainingNs = this.sim.cancelWait(this);
-      this.computeFrame!.owedNs += remainingNs;
       this.stats.busyNs -= remainingNs;
+      if (this.watchFrame !== null) this.endWatch();
+      else {
+        this.computeFrame!.owedNs += remainingNs;
+        this.computeFrame!.owedIsOpCost = false;
+      }
       this.stats.interruptedComputes++;
       this.awaiting = Awaiting.Nothing;
       this.sim.resumeNow(this, 0);
@@ -433,11 +505,18 @@ export class Vcpu extends Runner implements InterruptSink {
       const top = frames[frames.length - 1]!;
       if (awaiting === Awaiting.Effect) {
         top.resumeValue = result;
-        if (this.chargedBefore[this.lastOp] === 0) top.owedNs += this.opCostNs[this.lastOp]!;
+        if (this.chargedBefore[this.lastOp] === 0) {
+          const costNs = this.opCostNs[this.lastOp]!;
+          if (costNs > 0) {
+            if (top.owedNs === 0) top.owedIsOpCost = true;
+            top.owedNs += costNs;
+          }
+        }
         this.maybeInject();
       } else if (this.cost.haltWakeNs > 0) {
         // The wake-up latency comes before the interrupt's handler runs.
         top.owedNs += this.cost.haltWakeNs;
+        top.owedIsOpCost = false;
         return this.issueCompute(top);
       }
     }
@@ -447,26 +526,16 @@ export class Vcpu extends Runner implements InterruptSink {
       this.takeInterrupt(context);
       const frames = context.frames;
       const frame = frames[frames.length - 1]!;
-      if (frame.owedNs > 0) return this.issueCompute(frame);
+      // Time owed only for ops charged after their effect is paid with the next effect, so the
+      // guest code in between runs without a dispatch of its own; anything else is paid first.
+      if (frame.owedNs > 0 && (!frame.owedIsOpCost || frame.held !== null)) return this.issueCompute(frame);
       if (frame.held !== null) {
-        const held = frame.held;
-        // Another CPU wrote the line while this one waited for it: it has to come back first.
-        const cell = held.cell;
-        if (
-          cell !== null &&
-          this.chargedBefore[held.op] === 1 &&
-          frame.heldRecharges < MAX_RECHARGES &&
-          (cell.lastWriter !== frame.heldWriter || frame.heldAgent !== this.memoryAgent)
-        ) {
-          frame.heldWriter = cell.lastWriter;
-          frame.heldAgent = this.memoryAgent;
-          frame.heldRecharges++;
-          const transfer = this.transferCost(cell);
-          if (transfer > 0) {
-            frame.owedNs += transfer;
-            return this.issueCompute(frame);
-          }
+        const transfer = this.rechargeHeld(frame);
+        if (transfer > 0) {
+          frame.owedNs += transfer;
+          return this.issueCompute(frame);
         }
+        const held = frame.held;
         frame.held = null;
         return this.issue(held);
       }
@@ -474,19 +543,66 @@ export class Vcpu extends Runner implements InterruptSink {
         this.interruptReturn(context, frame);
         continue;
       }
-      const next = frame.generator.next(frame.resumeValue);
-      frame.resumeValue = 0;
-      if (next.done === true) {
-        this.frameReturned(context, frame, next.value);
+      if (frame.poll !== null) {
+        const effect = this.continuePoll(frame, frame.poll);
+        if (effect !== null) return effect;
         continue;
       }
-      const effect = this.accept(frame, next.value);
+      const next = frame.stack.next(frame.resumeValue);
+      frame.resumeValue = 0;
+      if (next === DONE) {
+        this.frameReturned(context, frame, frame.stack.result);
+        continue;
+      }
+      const effect = this.accept(frame, next);
       if (effect !== null) return effect;
     }
     return this.sim.fail(
       "vcpu.local_steps",
       `${this.name}: ${MAX_LOCAL_STEPS} guest steps without a visible effect or any time passing`,
     );
+  }
+
+  /**
+   * Another CPU wrote the held op's line while this one waited for it (or the thread moved to
+   * another CPU): the line has to come back first. Answers the transfer to charge, or 0.
+   */
+  private rechargeHeld(frame: Frame): number {
+    const held = frame.held!;
+    const cell = held.cell;
+    if (
+      cell === null ||
+      this.chargedBefore[held.op] === 0 ||
+      frame.heldRecharges >= MAX_RECHARGES ||
+      (cell.lastWriter === frame.heldWriter && frame.heldAgent === this.memoryAgent)
+    )
+      return 0;
+    frame.heldWriter = cell.lastWriter;
+    frame.heldAgent = this.memoryAgent;
+    frame.heldRecharges++;
+    return this.transferCost(cell);
+  }
+
+  /**
+   * The engine's side of a compute that holds an effect (Runner.heldEffect): when it ends, the held
+   * op either pays a re-transfer first or is issued, with no guest code to run in between. No
+   * interrupt can be deliverable here: one becoming so during the compute cuts it short (notify).
+   */
+  override heldEffectDue(): number {
+    const frame = this.computeFrame!;
+    this.sim.assert(
+      frame.held === this.heldEffect && this.awaiting === Awaiting.Compute,
+      "vcpu.held",
+      () => `${this.name}: the held effect is not the computing frame's`,
+    );
+    const transfer = this.rechargeHeld(frame);
+    if (transfer > 0) {
+      this.stats.busyNs += transfer;
+      return transfer;
+    }
+    frame.held = null;
+    this.issue(this.heldEffect!);
+    return 0;
   }
 
   /** Takes an effect the guest yielded: computes accumulate, visible effects wait for owed time. */
@@ -497,6 +613,20 @@ export class Vcpu extends Runner implements InterruptSink {
       if (!(Number.isSafeInteger(ns) && ns >= 0))
         throw new RangeError(`${this.name}: compute(${ns}) needs whole ns >= 0`);
       frame.owedNs += ns;
+      frame.owedIsOpCost = false;
+      return null;
+    }
+    if (op === CpuOp.PollExchange) {
+      const cell = effect.cell;
+      const periodNs = effect.a;
+      const polls = effect.b;
+      if (cell === null || !(Number.isSafeInteger(periodNs) && periodNs >= 0))
+        throw new RangeError(`${this.name}: pollExchange needs a cell and a whole period >= 0 ns`);
+      if (!(Number.isSafeInteger(polls) && polls >= 1))
+        throw new RangeError(`${this.name}: pollExchange needs at least 1 poll, got ${polls}`);
+      frame.poll = new Poll(cell, periodNs, polls);
+      frame.owedNs += periodNs;
+      frame.owedIsOpCost = false;
       return null;
     }
     if (op === Op.Sleep || op === Op.Block || op === Op.Wake) {
@@ -505,16 +635,131 @@ export class Vcpu extends Runner implements InterruptSink {
       );
     }
     if (this.chargedBefore[op] === 1) {
-      frame.owedNs += this.opCostNs[op]! + this.transferCost(effect.cell);
-      frame.heldWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
-      frame.heldAgent = this.memoryAgent;
-      frame.heldRecharges = 0;
+      this.holdEffect(frame, effect);
+      if (frame.owedNs > 0) return null;
+      frame.held = null;
+      return this.issue(effect);
     }
     if (frame.owedNs > 0) {
       frame.held = effect;
+      frame.owedIsOpCost = false;
       return null;
     }
     return this.issue(effect);
+  }
+
+  // ---- pollExchange ------------------------------------------------------------------------------
+
+  /** Advances a poll loop whose owed time and held exchange are settled; answers what to issue. */
+  private continuePoll(frame: Frame, poll: Poll): Effect | null {
+    const cell = poll.cell;
+    switch (poll.phase) {
+      case PollPhase.Compute:
+        // The period is spent: the exchange waits for its line, as any memory op.
+        this.holdEffect(frame, poll.exchange);
+        poll.phase = PollPhase.Exchange;
+        return null;
+      case PollPhase.Exchange: {
+        const found = frame.resumeValue;
+        poll.left--;
+        poll.done++;
+        if (found !== 0 || poll.left === 0) {
+          this.finishPoll(frame, poll, found);
+          return null;
+        }
+        const periodNs = poll.periodNs + this.opCostNs[Op.Exchange]!;
+        // Quiet from here while the line stays here and nobody writes it: wait through the polls.
+        if (periodNs > 0 && cell.lastWriter === this.memoryAgent && cell.value === 0) {
+          this.sim.assert(cell.watcher === null, "vcpu.poll", () => `${cell.name} is already watched`);
+          cell.watcher = this;
+          this.watchFrame = frame;
+          poll.watchStartNs = this.sim.now;
+          poll.phase = PollPhase.Watch;
+          frame.owedNs += poll.left * periodNs;
+          return this.issueCompute(frame);
+        }
+        poll.phase = PollPhase.Compute;
+        frame.owedNs += poll.periodNs;
+        frame.owedIsOpCost = false;
+        return null;
+      }
+      default:
+        // The quiet run ran to its end: every poll left found 0.
+        this.unwatch(poll);
+        poll.done += poll.left;
+        poll.left = 0;
+        this.finishPoll(frame, poll, 0);
+        return null;
+    }
+  }
+
+  private finishPoll(frame: Frame, poll: Poll, found: number): void {
+    frame.poll = null;
+    frame.resumeValue = found;
+    this.pollCount = poll.done;
+  }
+
+  private unwatch(poll: Poll): void {
+    poll.cell.watcher = null;
+    this.watchFrame = null;
+  }
+
+  /**
+   * Ends a quiet run at the current instant (a write to the cell, or an interrupt): the polls that
+   * finished before now are counted, and the one in progress completes as it would have: its rest
+   * of the period, then its exchange, which pays for the line again if someone wrote it.
+   */
+  private endWatch(): void {
+    const frame = this.watchFrame!;
+    const poll = frame.poll!;
+    this.sim.assert(poll.phase === PollPhase.Watch, "vcpu.poll", "a watch without a quiet run");
+    this.unwatch(poll);
+    const periodNs = poll.periodNs + this.opCostNs[Op.Exchange]!;
+    const elapsedNs = this.sim.now - poll.watchStartNs;
+    // Poll j of the run ends at start + (j + 1) * period; those ending before now are done.
+    const finished = Math.min(poll.left, Math.max(0, Math.ceil(elapsedNs / periodNs) - 1));
+    poll.left -= finished;
+    poll.done += finished;
+    if (poll.left === 0) {
+      // Only under compute jitter, which stretches the run past its last poll: all were quiet.
+      this.finishPoll(frame, poll, 0);
+      return;
+    }
+    frame.owedNs += poll.watchStartNs + (finished + 1) * periodNs - this.sim.now;
+    frame.owedIsOpCost = false;
+    frame.held = poll.exchange;
+    frame.heldWriter = this.memoryAgent;
+    frame.heldAgent = this.memoryAgent;
+    frame.heldRecharges = 0;
+    poll.phase = PollPhase.Exchange;
+  }
+
+  /** CellWatcher: another CPU wrote the cell a poll loop waits on. */
+  cellWritten(cell: Cell, agent: number): void {
+    if (agent === this.memoryAgent) return;
+    this.sim.assert(
+      this.watchFrame !== null &&
+        this.watchFrame.poll?.cell === cell &&
+        this.state === RunnerState.Waiting &&
+        this.awaiting === Awaiting.Compute,
+      "vcpu.poll",
+      () => `${this.name}: told of a write to ${cell.name} it does not wait on`,
+    );
+    const remainingNs = this.sim.cancelWait(this);
+    this.stats.busyNs -= remainingNs;
+    this.endWatch();
+    this.awaiting = Awaiting.Nothing;
+    this.sim.resumeNow(this, 0);
+  }
+
+  /** Holds a memory op until its cost and any line transfer are paid (see opCostNs). */
+  private holdEffect(frame: Frame, effect: Effect): void {
+    frame.owedNs += this.opCostNs[effect.op]! + this.transferCost(effect.cell);
+    frame.owedIsOpCost = false;
+    frame.heldWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
+    frame.heldAgent = this.memoryAgent;
+    frame.heldRecharges = 0;
+    frame.held = effect;
   }
 
   private issue(effect: Effect): Effect {
@@ -524,13 +769,19 @@ export class Vcpu extends Runner implements InterruptSink {
     return effect;
   }
 
+  /** Spends the frame's owed time; a held op rides on the compute (one dispatch for both). */
   private issueCompute(frame: Frame): Effect {
     const ns = frame.owedNs;
     frame.owedNs = 0;
+    frame.owedIsOpCost = false;
     this.computeFrame = frame;
     this.awaiting = Awaiting.Compute;
     this.stats.busyNs += ns;
-    return compute(ns);
+    this.heldEffect = frame.held;
+    // One compute effect per vCPU, rewritten each time: the engine reads it at once and keeps none.
+    const effect = this.computeEffect as { a: number };
+    effect.a = ns;
+    return this.computeEffect;
   }
 
   /** Delivers the highest deliverable vector by pushing its handler's frame. */
@@ -576,13 +827,14 @@ export class Vcpu extends Runner implements InterruptSink {
     if (frame.phase === FramePhase.Body) {
       const epilogue = this.hooks.onInterruptExit?.(this, frame.vector) ?? null;
       if (epilogue !== null) {
-        frame.generator = epilogue;
+        frame.stack.reset(epilogue);
         frame.phase = FramePhase.Epilogue;
         return;
       }
     }
     frame.phase = FramePhase.Exiting;
     frame.owedNs += this.cost.interruptExitNs;
+    frame.owedIsOpCost = false;
   }
 
   /** iret: pops the handler's frame and restores the interrupted code's IF. */
@@ -692,4 +944,5 @@ export function registerCpuOps(sim: Simulation): void {
   sim.kinds.defineExtensionOp(CpuOp.StiHlt, "sti_hlt");
   sim.kinds.defineExtensionOp(CpuOp.SwitchTo, "switch_to");
   sim.kinds.defineExtensionOp(CpuOp.Park, "park");
+  sim.kinds.defineExtensionOp(CpuOp.PollExchange, "poll_exchange");
 }

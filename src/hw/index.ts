@@ -49,6 +49,7 @@ export {
   type InterruptHandler,
   InterruptRouter,
   irqRestore,
+  pollExchange,
   registerCpuOps,
   SPURIOUS_VECTOR,
   sti,

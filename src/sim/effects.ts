@@ -22,6 +22,11 @@ export const Op = {
   Wake: 10,
   /** A bare scheduling point. */
   Yield: 11,
+  /**
+   * Runs the target generator as a call on the runner's explicit stack (see stack.ts). Local:
+   * handled inside the runner, never dispatched. Use it through `yield* call(guest)`.
+   */
+  Call: 16,
 } as const;
 export type CoreOp = (typeof Op)[keyof typeof Op];
 
@@ -69,6 +74,30 @@ export const extension = (
   return effect(op, cell, a, b, target);
 };
 
+/**
+ * `yield* call(guest)` runs `guest` and answers what it returns, like `yield* guest`, but the runner
+ * resumes `guest` directly instead of through every caller's delegation (stack.ts): use it where a
+ * call stays on the stack across many effects (a thread's entry point, the scheduler's paths).
+ */
+export function* call<T>(guest: Guest<T>): Guest<T> {
+  return (yield effect(Op.Call, null, 0, 0, guest)) as unknown as T;
+}
+
+/**
+ * `yield invoke(guest)` is `yield* call(guest)` for a call whose result is not needed: the effect
+ * itself, with no wrapper generator (one allocation and one delegation level fewer).
+ */
+export const invoke = (guest: Guest<unknown>): Effect => effect(Op.Call, null, 0, 0, guest);
+
+/**
+ * A wait predicate: whether `cell` holds `value`. A shared generator function, so a waiter can pass
+ * `() => loadEquals(cell, v)` instead of a fresh `function*` closure, which costs V8 microseconds per
+ * creation (each generator closure gets its own prototype, so its generators all get new maps).
+ */
+export function* loadEquals(cell: Cell, value: number): Guest<boolean> {
+  return (yield load(cell)) === value;
+}
+
 /** Compare-and-swap that answers true on success, for guest code that only needs the verdict. */
 export function* cas(cell: Cell, expected: number, desired: number): Guest<boolean> {
   return (yield compareAndSwap(cell, expected, desired)) === expected;
@@ -86,4 +115,5 @@ export const CORE_OP_NAMES: Readonly<Record<number, string>> = {
   [Op.Block]: "block",
   [Op.Wake]: "wake",
   [Op.Yield]: "yield",
+  [Op.Call]: "call",
 };

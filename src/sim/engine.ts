@@ -291,6 +291,7 @@ export class Simulation {
       );
     }
     runner.wakeToken++;
+    runner.heldEffect = null;
     runner.state = RunnerState.Blocked;
     const remainingNs = runner.wakeAtNs - this.nowNs;
     if (remainingNs < 0) throw new Error(`engine: runner '${runner.name}' waited past its wakeup`);
@@ -446,6 +447,10 @@ export class Simulation {
       const runner = handler as Runner;
       if (arg !== runner.wakeToken) return; // a cancelled wakeup
       this.timedEvents++;
+      if (runner.heldEffect !== null) {
+        this.releaseHeldEffect(runner);
+        return;
+      }
       // Recorded with the time waited, so a trace shows when the wait began.
       this.record(runner.waitKind, runner.id, this.nowNs - runner.waitStartNs);
       this.advance(runner, runner.resumeValue);
@@ -456,6 +461,27 @@ export class Simulation {
     this.timedEvents++;
     this.record(timed.kind, timed.id, arg);
     timed.fire(arg);
+  }
+
+  /**
+   * A compute that held a visible effect ended: the effect becomes pending (the runner competes at
+   * this instant like any ready one), or the runner asks for more time first. Not recorded: the
+   * effect's own dispatch carries the time.
+   */
+  private releaseHeldEffect(runner: Runner): void {
+    const moreNs = runner.heldEffectDue();
+    if (moreNs > 0) {
+      if (!Number.isSafeInteger(moreNs))
+        throw new RangeError(`runner '${runner.name}': held effect asked for ${moreNs} ns more`);
+      runner.steps++;
+      this.stepCount++;
+      this.resumeAt(runner, this.nowNs + moreNs + this.jitter(), 0, EventKind.ComputeDone);
+      return;
+    }
+    runner.pending = runner.heldEffect;
+    runner.heldEffect = null;
+    runner.state = RunnerState.Ready;
+    this.ready.push(runner);
   }
 
   /** Picks the next ready runner (a scheduling choice when several are ready) and steps it. */
@@ -580,6 +606,8 @@ export class Simulation {
       return;
     }
     const op = effect.op;
+    if (runner.heldEffect !== null && op !== Op.Compute)
+      throw new Error(`runner '${runner.name}': a held effect needs a compute before it`);
     if (op === Op.Compute || op === Op.Sleep) {
       const ns = effect.a;
       if (!(Number.isSafeInteger(ns) && ns >= 0)) {

@@ -14,6 +14,7 @@ export { Digest } from "./digest.js";
 export {
   block,
   CORE_OP_NAMES,
+  call,
   cas,
   compareAndSwap,
   compute,
@@ -24,7 +25,9 @@ export {
   fence,
   fetchAdd,
   type Guest,
+  invoke,
   load,
+  loadEquals,
   Op,
   sleep,
   store,
@@ -47,7 +50,7 @@ export {
 } from "./engine.js";
 export { EventKind, KindRegistry, type RecentEvent } from "./events.js";
 export { guardDeterminism, NondeterminismError } from "./guard.js";
-export { Cell, CellValueError, Memory, type MemoryModel } from "./memory.js";
+export { Cell, CellValueError, type CellWatcher, Memory, type MemoryModel } from "./memory.js";
 export { createEventQueue, type EventQueue, HeapJsQueue, type QueueKind, TypedHeapQueue } from "./queue.js";
 export { Rng } from "./rng.js";
 export {
@@ -59,6 +62,7 @@ export {
   SUSPENDED,
 } from "./runner.js";
 export { type ShrinkAttempt, type ShrinkResult, shrinkChoices, simpler } from "./shrink.js";
+export { DONE, GuestStack, MAX_CALL_DEPTH } from "./stack.js";
 export {
   assertTimeNs,
   DurationError,

@@ -3,9 +3,20 @@
 // engine performs at a scheduling point. The engine talks to a MemoryModel so that an x86-TSO model
 // (per-CPU store buffers whose drain is a choice) can replace the sequentially consistent one here.
 
+/**
+ * Told when an agent takes a watched cell's line for writing (a store, or any atomic, which takes the
+ * line exclusively even when a compare-and-swap fails). A vCPU spinning on the cell uses it to wait
+ * out quiet polls without simulating each one (hw/cpu.ts, pollExchange).
+ */
+export interface CellWatcher {
+  cellWritten(cell: Cell, agent: number): void;
+}
+
 export class Cell {
   /** The agent (CPU) that last wrote the cell, -1 before any write: a cache model charges transfers. */
   lastWriter = -1;
+  /** At most one watcher at a time. */
+  watcher: CellWatcher | null = null;
   constructor(
     readonly id: number,
     readonly name: string,
@@ -68,23 +79,27 @@ export class Memory implements MemoryModel {
   store(agent: number, cell: Cell, value: number): void {
     cell.value = checkWord(cell, value);
     cell.lastWriter = agent;
+    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
   }
   compareAndSwap(agent: number, cell: Cell, expected: number, desired: number): number {
     const old = cell.value;
     if (old === expected) cell.value = checkWord(cell, desired);
     cell.lastWriter = agent; // a locked operation takes the line exclusively, success or not
+    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
     return old;
   }
   fetchAdd(agent: number, cell: Cell, delta: number): number {
     const old = cell.value;
     cell.value = checkWord(cell, old + delta);
     cell.lastWriter = agent;
+    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
     return old;
   }
   exchange(agent: number, cell: Cell, value: number): number {
     const old = cell.value;
     cell.value = checkWord(cell, value);
     cell.lastWriter = agent;
+    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
     return old;
   }
   fence(_agent: number): void {}

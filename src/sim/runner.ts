@@ -4,6 +4,7 @@
 // steps. The engine owns a runner's scheduling state; a subclass only produces and performs effects.
 
 import type { Effect, Guest } from "./effects.js";
+import { DONE, GuestStack } from "./stack.js";
 
 export const RunnerState = {
   /** Created; its start is scheduled. */
@@ -47,6 +48,12 @@ export abstract class Runner {
   steps = 0;
   /** The agent number the memory model sees for this runner's accesses. */
   memoryAgent = 0;
+  /**
+   * A visible effect that becomes pending when the current compute ends (a memory op that pays its
+   * latency first), so the two cost one dispatch, not two. Set by the runner as it answers the
+   * compute; the engine drops it if the compute is cut short (cancelWait).
+   */
+  heldEffect: Effect | null = null;
 
   constructor(readonly name: string) {}
 
@@ -58,6 +65,14 @@ export abstract class Runner {
     throw new Error(`runner '${this.name}' has no handler for extension op ${effect.op}`);
   }
 
+  /**
+   * Called when a compute that holds `heldEffect` ends: answers more nanoseconds to compute before
+   * the effect (0: it becomes pending now). Runners that set heldEffect override it.
+   */
+  heldEffectDue(): number {
+    return 0;
+  }
+
   /** Whether being blocked at quiescence means deadlock (a halted vCPU, for one, does not). */
   get blockedMeansDeadlock(): boolean {
     return true;
@@ -66,21 +81,21 @@ export abstract class Runner {
 
 /** A guest thread that owns its own notional CPU: the engine-only runtime. */
 export class Process<R = unknown> extends Runner {
-  private readonly generator: Guest<R>;
+  private readonly stack: GuestStack;
   /** What the guest code returned, once done. */
   result: R | undefined;
 
   constructor(name: string, body: (self: Process<R>) => Guest<R>) {
     super(name);
-    this.generator = body(this);
+    this.stack = new GuestStack(body(this));
   }
 
   resume(result: number): Effect | null {
-    const next = this.generator.next(result);
-    if (next.done === true) {
-      this.result = next.value;
+    const next = this.stack.next(result);
+    if (next === DONE) {
+      this.result = this.stack.result as R;
       return null;
     }
-    return next.value;
+    return next;
   }
 }

@@ -30,6 +30,7 @@ import {
   cli,
   irqRestore,
   type Machine,
+  pollExchange,
   sendIpi,
   sti,
   stiHlt,
@@ -38,12 +39,16 @@ import {
 } from "../../hw/index.js";
 import {
   type Cell,
+  call,
   compareAndSwap,
   compute,
+  type Effect,
   exchange,
   fence,
   type Guest,
+  invoke,
   load,
+  loadEquals,
   type Simulation,
   store,
 } from "../../sim/index.js";
@@ -65,6 +70,14 @@ export const PIN_RETRY_NS = 1_000_000;
 
 /** A thread's _detach_state (§2.13): detach() and complete() race on it with compare-and-swap. */
 export const DetachState = { Attached: 0, Detached: 1, AttachedComplete: 2 } as const;
+
+/**
+ * A wait predicate on host-side state (a timer's flag, the reaper's list), read when the waiter
+ * checks it; shared so waiters need no fresh `function*` closure (see loadEquals).
+ */
+function* hostCondition(holds: boolean): Guest<boolean> {
+  return holds;
+}
 
 export interface KernelOptions {
   /** Historical-bug variants switched on (osv-internals.md §10). */
@@ -503,8 +516,8 @@ export class Kernel implements WaitPort {
     yield sti();
     // The template's 1, dropped by thread_main's preempt_enable (which honours a reschedule an
     // interrupt asked for meanwhile); the idle thread keeps preemption off.
-    if (!thread.isIdle) yield* this.preemptEnable();
-    thread.result = yield* body(this.api, thread);
+    if (!thread.isIdle && this.preemptEnableHere()) yield invoke(this.schedule());
+    thread.result = yield* call(body(this.api, thread));
     yield* this.complete(thread);
     return thread.result;
   }
@@ -581,9 +594,7 @@ export class Kernel implements WaitPort {
     const me = this.current();
     const claimed = yield compareAndSwap(thread.joiner, 0, me.id);
     if (claimed !== 0) return; // destroy() already ran
-    yield* this.waitUntil(function* () {
-      return (yield load(thread.status)) === ThreadStatus.Terminated;
-    });
+    yield* this.waitUntil(() => loadEquals(thread.status, ThreadStatus.Terminated));
   }
 
   // ---- detach and the reaper (§2.13) -------------------------------------------------------------
@@ -629,9 +640,7 @@ export class Kernel implements WaitPort {
     const reaper = this.reaper!;
     for (;;) {
       yield* reaper.mutex.lock();
-      yield* this.waitUntilLocked(reaper.mutex, function* () {
-        return reaper.zombies.length > 0;
-      });
+      yield* this.waitUntilLocked(reaper.mutex, () => hostCondition(reaper.zombies.length > 0));
       while (reaper.zombies.length > 0) {
         const zombie = reaper.zombies.shift()!;
         yield* this.joinThread(zombie);
@@ -746,9 +755,19 @@ export class Kernel implements WaitPort {
 
   /** A plain store of a status OSv stores without CAS; the previous value must be `from`. */
   private *storeStatus(thread: KThread, from: number, to: number): Guest<void> {
+    const old = yield this.statusStore(thread, from, to);
+    this.statusStored(thread, from, to, old);
+  }
+
+  // storeStatus in two halves, for hot paths that inline it (a generator call allocates): the
+  // effect, checked against the transition table, and the bookkeeping once it answers `old`.
+  private statusStore(thread: KThread, from: number, to: number): Effect {
     const problem = checkTransition(from, to);
     if (problem !== null) this.sim.fail("sched.status-transition", `${thread.name}: ${problem}`);
-    const old = yield exchange(thread.status, to);
+    return exchange(thread.status, to);
+  }
+
+  private statusStored(thread: KThread, from: number, to: number, old: number): void {
     this.statusChanged(thread, from, to);
     this.sim.assert(
       old === from,
@@ -763,8 +782,9 @@ export class Kernel implements WaitPort {
   /** The scheduler CPU whose vCPU runs the calling guest code. */
   cpuOf(): SchedCpu {
     const runner = this.sim.currentRunner;
-    const cpu = this.cpus.find((c) => c.vcpu === runner);
-    if (cpu === undefined) throw new Error("kernel code running outside a vCPU");
+    // A vCPU's index is its scheduler CPU's.
+    const cpu = runner === null ? undefined : this.cpus[(runner as Vcpu).index];
+    if (cpu === undefined || cpu.vcpu !== runner) throw new Error("kernel code running outside a vCPU");
     return cpu;
   }
 
@@ -781,20 +801,27 @@ export class Kernel implements WaitPort {
   // ---- preemption control (§2.6) -----------------------------------------------------------------
 
   *preemptDisable(): Guest<void> {
-    this.current().preemptCounter++;
+    this.preemptDisableHere();
   }
 
   *preemptEnable(): Guest<void> {
-    const thread = this.current();
-    thread.preemptCounter--;
-    this.sim.assert(
-      thread.preemptCounter >= 0,
-      "sched.preempt-counter",
-      `${thread.name}: preempt_enable without disable`,
-    );
+    if (this.preemptEnableHere()) yield invoke(this.schedule());
+  }
+
+  // The two halves without a generator, for the scheduler's own hot paths (a generator call
+  // allocates even when it yields nothing).
+  private preemptDisableHere(): void {
+    this.current().preemptCounter++;
+  }
+
+  /** preempt_enable's counter work; answers whether it must now schedule(). */
+  private preemptEnableHere(): boolean {
     const cpu = this.cpuOf();
-    if (thread.preemptCounter === 0 && cpu.needReschedule && cpu.vcpu.interruptsEnabled)
-      yield* this.schedule();
+    const thread = cpu.current;
+    thread.preemptCounter--;
+    if (thread.preemptCounter < 0)
+      this.sim.fail("sched.preempt-counter", `${thread.name}: preempt_enable without disable`);
+    return thread.preemptCounter === 0 && cpu.needReschedule && cpu.vcpu.interruptsEnabled;
   }
 
   /** cpu::schedule(): reschedule with interrupts off, on the CPU found inside the irq lock (#178). */
@@ -804,7 +831,7 @@ export class Kernel implements WaitPort {
       return;
     }
     const flags = yield cli();
-    yield* this.reschedule(this.cpuOf(), false);
+    yield invoke(this.reschedule(this.cpuOf(), false));
     yield irqRestore(flags);
   }
 
@@ -823,7 +850,7 @@ export class Kernel implements WaitPort {
 
   /** sched::preempt(), run at the end of every interrupt handler. */
   *preempt(cpu: SchedCpu): Guest<void> {
-    if (cpu.current.preemptCounter === 0) yield* this.reschedule(cpu, false);
+    if (cpu.current.preemptCounter === 0) yield invoke(this.reschedule(cpu, false));
     else cpu.needReschedule = true;
   }
 
@@ -877,7 +904,8 @@ export class Kernel implements WaitPort {
       if (yield* this.keepsRunning(cpu, p, fromYield, now)) return;
       p.runtime.hysteresisRunStop(cpu.runtime);
       pQueued = true;
-      yield* this.storeStatus(p, ThreadStatus.Running, ThreadStatus.Queued);
+      const old = yield this.statusStore(p, ThreadStatus.Running, ThreadStatus.Queued);
+      this.statusStored(p, ThreadStatus.Running, ThreadStatus.Queued, old);
       if (!fromYield) {
         // Back in front of its equals: the POSIX rule for a preempted real-time thread.
         cpu.runqueue.insertFirstEqual(p);
@@ -890,7 +918,8 @@ export class Kernel implements WaitPort {
     cpu.runqueue.erase(n);
     if (fromYield) cpu.runqueue.insertEqual(p);
     cpu.syncRunqueueSize();
-    yield* this.storeStatus(n, ThreadStatus.Queued, ThreadStatus.Running);
+    const nOld = yield this.statusStore(n, ThreadStatus.Queued, ThreadStatus.Running);
+    this.statusStored(n, ThreadStatus.Queued, ThreadStatus.Running, nOld);
     n.runtime.hysteresisRunStart(cpu.runtime, !this.has("cec13e02-idle-nan"));
     this.sim.assert(
       !Number.isNaN(n.runtime.rtt),
@@ -914,7 +943,8 @@ export class Kernel implements WaitPort {
     cpu.current = n;
     yield switchTo(n.context!);
     // Back in p's context, possibly much later and (after migration) on another CPU.
-    yield* this.afterSwitch(this.cpuOf());
+    const here = this.cpuOf();
+    if (here.terminatingThread !== null) yield* this.afterSwitch(here);
   }
 
   /**
@@ -960,7 +990,11 @@ export class Kernel implements WaitPort {
    */
   private *handleIncomingWakeups(cpu: SchedCpu): Guest<void> {
     const sources = yield exchange(cpu.mask, 0);
-    if (sources === 0) return;
+    if (sources !== 0) yield* this.drainSources(cpu, sources);
+  }
+
+  /** The rest of handle_incoming_wakeups, once the fetch_clear found `sources` (non-zero). */
+  private *drainSources(cpu: SchedCpu, sources: number): Guest<void> {
     for (let source = 0; source < cpu.incoming.length; source++) {
       if ((sources & (1 << source)) === 0) continue;
       const queue = cpu.incoming[source]!;
@@ -1000,14 +1034,14 @@ export class Kernel implements WaitPort {
     this.sim.assert(
       this.cpuOf().vcpu.interruptsEnabled,
       "sched.wait-irq",
-      `${thread.name} waits with interrupts off`,
+      () => `${thread.name} waits with interrupts off`,
     );
     this.sim.assert(
       thread.preemptCounter === 0,
       "sched.wait-preempt",
-      `${thread.name} waits with preemption off`,
+      () => `${thread.name} waits with preemption off`,
     );
-    yield* this.waitUntilLocked(null, predicate);
+    yield invoke(this.waitUntilLocked(null, predicate));
   }
 
   /** stop_wait: waiting -> running, or let a concurrent wake finish first. */
@@ -1019,7 +1053,7 @@ export class Kernel implements WaitPort {
       this.sim.assert(
         rounds < 100_000,
         "sched.stop-wait",
-        `${thread.name}: status stuck at ${THREAD_STATUS_NAMES[seen]}`,
+        () => `${thread.name}: status stuck at ${THREAD_STATUS_NAMES[seen]}`,
       );
       const status = yield load(thread.status);
       if (status === ThreadStatus.Running) return;
@@ -1040,22 +1074,27 @@ export class Kernel implements WaitPort {
   private *waitUntilLocked(mutex: LockfreeMutex | null, predicate: () => Guest<boolean>): Guest<void> {
     const thread = this.current();
     for (let rounds = 0; ; rounds++) {
-      this.sim.assert(rounds < 1_000_000, "sched.wait-rounds", `${thread.name}: a million spurious wakeups`);
-      yield* this.preemptDisable();
-      yield* this.storeStatus(thread, ThreadStatus.Running, ThreadStatus.Waiting);
+      this.sim.assert(
+        rounds < 1_000_000,
+        "sched.wait-rounds",
+        () => `${thread.name}: a million spurious wakeups`,
+      );
+      this.preemptDisableHere();
+      const old = yield this.statusStore(thread, ThreadStatus.Running, ThreadStatus.Waiting);
+      this.statusStored(thread, ThreadStatus.Running, ThreadStatus.Waiting, old);
       if (yield* predicate()) {
         yield* this.stopWait(thread);
         return;
       }
       if (mutex !== null) yield* mutex.unlock();
-      yield* this.schedule();
+      yield invoke(this.schedule());
       yield* this.stopWait(thread);
       if (mutex !== null) yield* mutex.lock();
     }
   }
 
   *wake(target: KernelThread): Guest<void> {
-    yield* this.wakeImpl(target, false);
+    yield invoke(this.wakeImpl(target, false));
   }
 
   /** wake_with_from_mutex: a thread in sending_lock may be woken too (the mutex hands it the lock). */
@@ -1069,7 +1108,7 @@ export class Kernel implements WaitPort {
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
     this.sim.assert(!thread.reaped, "sched.use-after-free", () => `wake of freed thread ${thread.name}`);
     // wake() runs under rcu_read_lock: preemption is off from the compare-and-swap on.
-    yield* this.preemptDisable();
+    this.preemptDisableHere();
     let expected: number = ThreadStatus.Waiting;
     for (let rounds = 0; ; rounds++) {
       this.sim.assert(rounds < 100_000, "sched.wake-rounds", () => `${thread.name}: wake_impl looped`);
@@ -1077,7 +1116,7 @@ export class Kernel implements WaitPort {
       if (seen === expected) break;
       // Not in an allowed state: the wake is discarded.
       if (!(fromMutex && (seen === ThreadStatus.Waiting || seen === ThreadStatus.SendingLock))) {
-        yield* this.preemptEnable();
+        if (this.preemptEnableHere()) yield invoke(this.schedule());
         return;
       }
       expected = seen;
@@ -1097,7 +1136,7 @@ export class Kernel implements WaitPort {
       else me.needReschedule = true;
     }
     yield irqRestore(flags);
-    yield* this.preemptEnable();
+    if (this.preemptEnableHere()) yield invoke(this.schedule());
   }
 
   /** WaitPort.clockNow: deadlines are uptime. */
@@ -1167,17 +1206,20 @@ export class Kernel implements WaitPort {
 
   private *idleMain(cpu: SchedCpu): Guest<void> {
     for (;;) {
-      yield* this.doIdle(cpu);
-      yield* this.schedule();
+      yield invoke(this.doIdle(cpu));
+      yield invoke(this.schedule());
     }
   }
 
   private *doIdle(cpu: SchedCpu): Guest<void> {
     for (;;) {
       yield store(cpu.idlePoll, 1);
-      for (let i = 0; i < this.options.idlePolls; i++) {
-        yield compute(this.options.idlePollNs);
-        yield* this.handleIncomingWakeups(cpu);
+      // The poll loop: idlePollNs of work, then handle_incoming_wakeups' fetch_clear, until the
+      // runqueue fills or the polls run out. pollExchange runs the loop's quiet stretches as one wait.
+      for (let left = this.options.idlePolls; left > 0; ) {
+        const sources = yield pollExchange(cpu.mask, this.options.idlePollNs, left);
+        left -= cpu.vcpu.lastPollCount;
+        if (sources !== 0) yield* this.drainSources(cpu, sources);
         if (cpu.runqueue.size > 0) {
           yield store(cpu.idlePoll, 0);
           return;
@@ -1545,9 +1587,7 @@ export class Kernel implements WaitPort {
         const now = yield* kernel.clock.uptime(cpu.index);
         yield* cpu.timers.arm(thread.sleepTimer, now + ns);
         yield irqRestore(flags);
-        yield* kernel.waitUntil(function* () {
-          return thread.sleepTimer.expired;
-        });
+        yield* kernel.waitUntil(() => hostCondition(thread.sleepTimer.expired));
       },
       *yield(): Guest<void> {
         const flags = yield cli();

@@ -24,6 +24,7 @@ import {
   fetchAdd,
   type Guest,
   load,
+  loadEquals,
   type Simulation,
   store,
 } from "../../sim/index.js";
@@ -351,9 +352,7 @@ export class Rwlock {
     }
     // Owning readers remain: the last one clears _writer_wait and wakes us.
     const writerWait = this.writerWait;
-    yield* this.port.waitUntil(function* (): Guest<boolean> {
-      return (yield load(writerWait)) === 0;
-    });
+    yield* this.port.waitUntil(() => loadEquals(writerWait, 0));
     // PENDING_WRITER + PENDING_WRITER carries into WRITER_LOCK.
     const seen = yield fetchAdd(this.readers, PENDING_WRITER);
     this.sim.assert(

@@ -7,7 +7,7 @@
 // scheduler model runs it unchanged. Deliberate difference: OSv's `next` link is not here; each
 // list that queues records (condvar, waitqueue, semaphore) keeps its own links.
 
-import { type Cell, type Guest, load, type Simulation, store } from "../../sim/index.js";
+import { type Cell, type Guest, load, loadEquals, type Simulation, store } from "../../sim/index.js";
 import type { KernelThread, WaitPort } from "../port/index.js";
 import type { LockfreeMutex } from "./mutex.js";
 
@@ -41,9 +41,7 @@ export class WaitRecord {
   /** Waits until woken; returns at once if that already happened. */
   *wait(port: WaitPort): Guest<void> {
     const thread = this.thread;
-    yield* port.waitUntil(function* (): Guest<boolean> {
-      return (yield load(thread)) === 0;
-    });
+    yield* port.waitUntil(() => loadEquals(thread, 0));
   }
 
   /**
@@ -52,9 +50,7 @@ export class WaitRecord {
    */
   *waitUntil(port: WaitPort, deadlineNs: number): Guest<boolean> {
     const thread = this.thread;
-    return yield* port.waitUntilDeadline(function* (): Guest<boolean> {
-      return (yield load(thread)) === 0;
-    }, deadlineNs);
+    return yield* port.waitUntilDeadline(() => loadEquals(thread, 0), deadlineNs);
   }
 
   *woken(): Guest<boolean> {

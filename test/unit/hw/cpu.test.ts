@@ -8,6 +8,7 @@ import {
   hlt,
   irqRestore,
   physLoad,
+  pollExchange,
   SPURIOUS_VECTOR,
   sendIpi,
   sti,
@@ -495,5 +496,146 @@ describe("Vcpu memory costs", () => {
     };
     expect(run(false)).toEqual({ doneAtNs: 10 + 4 + 50 + 1, x: 3 });
     expect(run(true)).toEqual({ doneAtNs: 10 + 4 + 50 + 50 + 1, x: 3 });
+  });
+
+  it("a memory op rides on the compute before it (one dispatch), and an interrupt in that compute runs first", () => {
+    const run = (interruptAtNs: number | null) => {
+      const kinds: string[] = [];
+      const sim = new Simulation({
+        onDispatch: (_index, timeNs, kind) => kinds.push(`${sim.kinds.name(kind)}@${timeNs}`),
+      });
+      const machine = zeroCostMachine(sim, { cpus: 1, cost: costs });
+      const x = sim.memory.cell("x", 0);
+      const log: string[] = [];
+      machine.cpus[0]!.setInterruptHandler(40, () => {
+        log.push(`irq @${sim.now}`);
+        machine.apics[0]!.eoi();
+        return undefined;
+      });
+      machine.cpus[0]!.boot(
+        context("t", function* (): Guest<void> {
+          yield sti();
+          yield compute(100);
+          yield exchange(x, 7);
+          log.push(`exchanged @${sim.now}`);
+        }),
+      );
+      if (interruptAtNs !== null) raiseAt(sim, machine, interruptAtNs, 40);
+      expect(sim.run().outcome).toBe("ok");
+      return { kinds: kinds.filter((k) => !/^(wakeup|park|finish)@/.test(k)), log, x: x.value };
+    };
+    // The guest's compute(100) ends before its next line runs (a compute_done); the exchange's own
+    // 4 ns are owed before it takes effect and end in its dispatch, with no compute_done of their own.
+    expect(run(null)).toEqual({
+      kinds: ["sti@0", "compute_done@100", "exchange@104"],
+      log: ["exchanged @104"],
+      x: 7,
+    });
+    // An interrupt at 102 ns, as the exchange waits out its 4 ns, cuts that short: the handler runs
+    // first, then the rest (2 ns) is paid and the exchange issued, still at 104 ns (handlers are free).
+    const interrupted = run(102);
+    expect(interrupted.log).toEqual(["irq @102", "exchanged @104"]);
+    expect(interrupted.kinds.filter((k) => k.startsWith("exchange"))).toEqual(["exchange@104"]);
+    expect(interrupted.x).toBe(7);
+  });
+});
+
+describe("Vcpu pollExchange", () => {
+  // Atomics cost 4 ns and a line transfer 50 ns; the poll period is 50 ns, so quiet polls end every
+  // 54 ns. Interrupts are raised by timed events; the handler costs nothing.
+  const costs = { loadNs: 1, storeNs: 1, atomicNs: 4, cacheTransferNs: 50 };
+  const POLLS = 12;
+
+  interface Outcome {
+    found: number;
+    polls: number;
+    doneAtNs: number;
+    irqs: number[];
+    dispatches: number;
+  }
+
+  /**
+   * A poller on cpu0 spins on `cell` (as one pollExchange, or as the loop written out); a writer on
+   * cpu1 stores 1 into it after `writeAfterNs` of compute (never, when null); an interrupt reaches
+   * cpu0 at `irqAtNs` (never, when null).
+   */
+  function run(asOneEffect: boolean, writeAfterNs: number | null, irqAtNs: number | null): Outcome {
+    let dispatches = 0;
+    const sim = new Simulation({ onDispatch: () => dispatches++ });
+    const machine = zeroCostMachine(sim, { cpus: 2, cost: costs });
+    const cell = sim.memory.cell("mask", 0);
+    const cpu0 = machine.cpus[0]!;
+    const out: Outcome = { found: -1, polls: -1, doneAtNs: -1, irqs: [], dispatches: 0 };
+    cpu0.setInterruptHandler(40, () => {
+      out.irqs.push(sim.now);
+      machine.apics[0]!.eoi();
+      return undefined;
+    });
+    cpu0.boot(
+      context("poller", function* (): Guest<void> {
+        if (asOneEffect) {
+          out.found = yield pollExchange(cell, 50, POLLS);
+          out.polls = cpu0.lastPollCount;
+        } else {
+          out.found = 0;
+          for (out.polls = 0; out.polls < POLLS && out.found === 0; out.polls++) {
+            yield compute(50);
+            out.found = yield exchange(cell, 0);
+          }
+        }
+        out.doneAtNs = sim.now;
+      }),
+    );
+    if (writeAfterNs !== null)
+      machine.cpus[1]!.boot(
+        context("writer", function* (): Guest<void> {
+          yield compute(writeAfterNs);
+          yield store(cell, 1);
+        }),
+      );
+    if (irqAtNs !== null) raiseAt(sim, machine, irqAtNs, 40);
+    expect(sim.run().outcome).toBe("ok");
+    out.dispatches = dispatches;
+    return out;
+  }
+
+  it("waits out quiet polls in one dispatch and answers 0 after all of them", () => {
+    const quiet = run(true, null, null);
+    expect(quiet).toMatchObject({ found: 0, polls: POLLS, doneAtNs: POLLS * 54, irqs: [] });
+    expect(run(false, null, null)).toMatchObject({ found: 0, polls: POLLS, doneAtNs: POLLS * 54 });
+    expect(quiet.dispatches).toBeLessThan(10);
+    expect(run(false, null, null).dispatches).toBeGreaterThan(2 * POLLS);
+  });
+
+  it("sees another CPU's write at the poll the loop written out would, at the same time", () => {
+    let compared = 0;
+    for (let writeAfterNs = 0; writeAfterNs < POLLS * 54 + 100; writeAfterNs += 3) {
+      // The store takes effect 1 ns (plus 50 for the line, once the poller has it) after its compute;
+      // writes landing on the very instant of a poll's exchange are ordered by the schedule, skip them.
+      const landsAt = writeAfterNs + 1 + (writeAfterNs + 1 >= 54 ? 50 : 0);
+      if (landsAt % 54 === 0 || landsAt % 54 === 50) continue;
+      const loop = run(false, writeAfterNs, null);
+      const watched = run(true, writeAfterNs, null);
+      expect({ ...watched, dispatches: 0 }, `write after ${writeAfterNs} ns`).toEqual({
+        ...loop,
+        dispatches: 0,
+      });
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+
+  it("takes an interrupt between polls and goes on polling as the loop written out does", () => {
+    let midPoll = 0;
+    for (const irqAtNs of [30, 54 * 3 + 20, 54 * 7 + 52]) {
+      for (const writeAfterNs of [null, 54 * 5 + 10, 54 * 8]) {
+        const loop = run(false, writeAfterNs, irqAtNs);
+        const watched = run(true, writeAfterNs, irqAtNs);
+        expect({ ...watched, dispatches: 0 }).toEqual({ ...loop, dispatches: 0 });
+        if (watched.irqs[0] === irqAtNs && watched.doneAtNs > irqAtNs) midPoll++;
+      }
+    }
+    // Most combinations interrupt the spin (the rest end before the interrupt arrives).
+    expect(midPoll).toBeGreaterThanOrEqual(7);
   });
 });
