@@ -56,7 +56,10 @@ export const switchTo = (context: CpuContext): Effect => extension(CpuOp.SwitchT
  * write landing on the same instant as a poll counts as before it; but quiet polls (the line stays
  * here, the cell stays 0) are not simulated one by one: the vCPU waits on the cell (CellWatcher)
  * and resumes the loop at the poll that would have seen another CPU's write. Interrupts are taken
- * between polls as in the loop. OSv's idle thread polls its wakeup mask this way (§2.8).
+ * between polls as in the loop, and end it after the poll in progress (answering what that poll
+ * found, maybe 0), so the caller re-checks whatever a handler changed. Quiet polls draw no fault
+ * choices (interrupt injection, compute jitter). OSv's idle thread polls its wakeup mask this way
+ * (§2.8).
  */
 export const pollExchange = (cell: Cell, periodNs: number, polls: number): Effect =>
   extension(CpuOp.PollExchange, periodNs, polls, null, cell);
@@ -111,6 +114,11 @@ class Poll {
   done = 0;
   /** When the current quiet run began: right after an exchange that found 0 (the line is here). */
   watchStartNs = 0;
+  /**
+   * An interrupt was taken during the loop: it ends after the poll in progress, so the guest code
+   * sees what the handler did (a loop written out checks its exit condition after every poll).
+   */
+  interrupted = false;
   readonly exchange: Effect;
   constructor(
     readonly cell: Cell,
@@ -144,6 +152,8 @@ class Frame {
   heldRecharges = 0;
   /** A pollExchange in progress: the frame's guest code waits for its answer. */
   poll: Poll | null = null;
+  /** How many polls this frame's last finished pollExchange made. */
+  pollCount = 0;
   /** The frame's guest code: its generators, innermost last (see sim/stack.ts). */
   readonly stack: GuestStack;
   constructor(
@@ -268,7 +278,6 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   private injectVector = 0;
   /** The frame whose poll waits on its cell through quiet polls (PollPhase.Watch), if any. */
   private watchFrame: Frame | null = null;
-  private pollCount = 0;
   private readonly computeEffect: Effect = compute(0);
 
   constructor(
@@ -317,8 +326,10 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
 
   /** Adds an extension op this vCPU performs (APIC, clock, device ops), with its cost. */
   registerExtension(op: number, name: string, performer: ExtensionPerformer, costNs = 0): void {
-    if (!(op >= CpuOp.Park + 1 && op < FIRST_EXTENSION_OP + 64))
-      throw new RangeError(`extension op ${op} must be in [${CpuOp.Park + 1}, ${FIRST_EXTENSION_OP + 64})`);
+    if (!(op >= CpuOp.Park + 1 && op < FIRST_EXTENSION_OP + 64) || op === CpuOp.PollExchange)
+      throw new RangeError(
+        `extension op ${op} must be in [${CpuOp.Park + 1}, ${FIRST_EXTENSION_OP + 64}) and not the vCPU's own`,
+      );
     if (this.performers[op - FIRST_EXTENSION_OP] !== null)
       throw new Error(`${this.name}: extension op ${op} is already registered`);
     this.sim.kinds.defineExtensionOp(op, name);
@@ -361,9 +372,10 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   isInService(vector: number): boolean {
     return this.isr.has(vector);
   }
-  /** How many polls the last finished pollExchange made. */
+  /** How many polls the running code's last finished pollExchange made (read right after it). */
   get lastPollCount(): number {
-    return this.pollCount;
+    const frames = this.context?.frames;
+    return frames === undefined ? 0 : frames[frames.length - 1]!.pollCount;
   }
   /** Total halted time including a halt in progress. */
   haltedNsAt(nowNs: number): number {
@@ -663,7 +675,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
         const found = frame.resumeValue;
         poll.left--;
         poll.done++;
-        if (found !== 0 || poll.left === 0) {
+        if (found !== 0 || poll.left === 0 || poll.interrupted) {
           this.finishPoll(frame, poll, found);
           return null;
         }
@@ -696,7 +708,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   private finishPoll(frame: Frame, poll: Poll, found: number): void {
     frame.poll = null;
     frame.resumeValue = found;
-    this.pollCount = poll.done;
+    frame.pollCount = poll.done;
   }
 
   private unwatch(poll: Poll): void {
@@ -804,6 +816,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       );
       this.isr.add(vector);
     }
+    const interrupted = context.frames[context.frames.length - 1]!;
+    if (interrupted.poll !== null) interrupted.poll.interrupted = true;
     const frame = new Frame(invokeHandler(handler, this, vector), vector, this.interruptFlag);
     frame.owedNs = this.cost.interruptEntryNs;
     this.interruptFlag = false;

@@ -1217,7 +1217,10 @@ export class Kernel implements WaitPort {
       // The poll loop: idlePollNs of work, then handle_incoming_wakeups' fetch_clear, until the
       // runqueue fills or the polls run out. pollExchange runs the loop's quiet stretches as one wait.
       for (let left = this.options.idlePolls; left > 0; ) {
-        const sources = yield pollExchange(cpu.mask, this.options.idlePollNs, left);
+        // The loop checks the runqueue after every poll: with threads already queued (boot queues
+        // them without the mask), the next poll is the last.
+        const polls = cpu.runqueue.size > 0 ? 1 : left;
+        const sources = yield pollExchange(cpu.mask, this.options.idlePollNs, polls);
         left -= cpu.vcpu.lastPollCount;
         if (sources !== 0) yield* this.drainSources(cpu, sources);
         if (cpu.runqueue.size > 0) {

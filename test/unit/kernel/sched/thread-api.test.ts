@@ -337,3 +337,25 @@ workloads: [{ program: thread-churn, threads: 1, params: { iterations: 1 } }]`,
     expect(run.failure?.check).toBe("sched.join-detached");
   });
 });
+
+describe("idle polling", () => {
+  it("a CPU booting with threads already queued polls once, not idlePolls times, before running them", () => {
+    // Boot queues the workloads without the wakeup mask; the idle loop checks the runqueue after
+    // each poll (OSv's do_idle), so the first poll is the last. Waiting out all 40 quiet polls
+    // (54 ns each) would start the thread about 2 us later.
+    const startedAt = (idlePolls: number): number => {
+      const { sim, kernel } = boot(1, { idlePolls });
+      let at = -1;
+      kernel.spawn("first", function* (): Guest<void> {
+        at = sim.now;
+      });
+      kernel.start();
+      expect(sim.run().failure).toBeNull();
+      return at;
+    };
+    const once = startedAt(1);
+    expect(once).toBeGreaterThan(0);
+    expect(startedAt(40)).toBe(once);
+    expect(startedAt(10_000)).toBe(once);
+  });
+});
