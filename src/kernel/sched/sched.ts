@@ -16,8 +16,9 @@
 // per-CPU kernel threads do. Migration (§2.10: the load balancer, pin(), pin(t, cpu)) moves a
 // thread's runtime (export / update_after_sleep) and its armed timers (suspend / resume_timers);
 // real-time priorities follow §2.11 (no time slice), detached threads go to a reaper thread (§2.13).
-// Deliberate simplifications: reschedule's own work is one compute (`rescheduleNs`); the idle thread
-// polls `idlePolls` times (OSv: 10,000) before halting; the incoming wakeup queues are one effect per
+// Deliberate simplifications: reschedule's own work is one compute (`rescheduleNs`); an idle poll
+// iteration is `idlePollNs` of compute, and quiet polls are waited out on the wakeup mask rather than
+// simulated one by one (hw/cpu.ts pollExchange); the incoming wakeup queues are one effect per
 // push and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s
 // last reschedule accounts the outgoing stretch on the source CPU's normalizer, where OSv's
 // thread-local current_cpu already names the target (so OSv charges it, and the incoming thread's
@@ -88,9 +89,9 @@ export interface KernelOptions {
    */
   stopWhenDone: boolean;
   /**
-   * Idle polls of the wakeup queues before halting (OSv: 10,000). With 40 × 50 ns the window (2 us)
-   * outlasts a hand-off that needs an IPI to a halted CPU (~1.6 us), so a cross-CPU ping-pong cannot
-   * settle into halting on every hand-off, which a 1 us window allowed.
+   * Idle polls of the wakeup queues before halting: OSv's 10,000 (about 540 us at 54 ns a poll). The
+   * quiet ones cost no events (pollExchange), so the model no longer needs a short window (it used
+   * 40, 2 us, just enough to outlast a hand-off that needs an IPI to a halted CPU).
    */
   idlePolls: number;
   /** CPU time of one idle poll iteration. */
@@ -128,7 +129,7 @@ export interface KernelOptions {
 export const DEFAULT_KERNEL_OPTIONS: Readonly<KernelOptions> = Object.freeze({
   variants: [] as KernelVariant[],
   stopWhenDone: true,
-  idlePolls: 40,
+  idlePolls: 10_000,
   idlePollNs: 50,
   maxThreads: 4096,
   rescheduleNs: 100,

@@ -109,11 +109,12 @@ workloads:
 
 describe("hardware faults from the scenario", () => {
   it("ipi-latency and spurious-interrupt faults reach the APICs and the kernel still completes", () => {
-    // Threads started on cpu1 from cpu0 need a wakeup IPI (cpu1 has halted by then): latency shows.
+    // Threads started on cpu1 from cpu0 need a wakeup IPI (cpu1 has halted by then: 600 us of work
+    // outlasts its idle loop's 10,000 polls, about 540 us): latency shows.
     const base = `name: t
 machine: { cpus: 2 }
 workloads:
-  - { program: thread-churn, threads: 1, pin: [0], params: { iterations: 20, work: 30us, child_cpu: 1 } }
+  - { program: thread-churn, threads: 1, pin: [0], params: { iterations: 20, work: 600us, child_cpu: 1 } }
   - { program: ping-pong, threads: 2, pin: [0, 1], params: { rounds: 50 } }
   - { program: sleeper, threads: 1, pin: [0], params: { sleep: 10us, count: 10 } }
 `;
