@@ -4,7 +4,7 @@
 // progress, and files; a library user can drive the same pieces from a test.
 
 import { type RunResult, SequenceStrategy, shrinkChoices } from "../sim/index.js";
-import { buildScenario } from "./build.js";
+import { buildScenario, DEFAULT_SCENARIO_MAX_EVENTS } from "./build.js";
 import type { Scenario } from "./schema.js";
 
 export interface Shard {
@@ -95,6 +95,24 @@ export interface ShrunkFailure {
   result: RunResult;
 }
 
+/**
+ * A candidate may run this many times the failing run's events (and at least SHRINK_MIN_EVENTS)
+ * before it is cut off and counted as not failing. A candidate can wander into a much longer run
+ * (a livelock the scenario's own limit ends only after millions of events); rejecting it only
+ * shrinks less, never wrongly.
+ */
+export const SHRINK_EVENT_FACTOR = 4;
+export const SHRINK_MIN_EVENTS = 100_000;
+
+/**
+ * The event limit for shrink candidates of a failure whose run took `failingEvents` events (a
+ * budget failure keeps the scenario's own limit: shrinkFailure does not call this for one).
+ */
+export function shrinkEventCap(scenario: Scenario, failingEvents: number): number {
+  const limit = scenario.limits.max_events ?? DEFAULT_SCENARIO_MAX_EVENTS;
+  return Math.min(limit, Math.max(SHRINK_MIN_EVENTS, SHRINK_EVENT_FACTOR * failingEvents));
+}
+
 /** Shrinks a failing choice sequence, keeping `signature`. */
 export function shrinkFailure(
   scenario: Scenario,
@@ -102,10 +120,15 @@ export function shrinkFailure(
   signature: string,
   budget: number,
 ): ShrunkFailure {
+  let candidates = scenario;
+  if (!signature.startsWith("budget")) {
+    const cap = shrinkEventCap(scenario, runSequence(scenario, values).result.events);
+    candidates = { ...scenario, limits: { ...scenario.limits, max_events: cap } };
+  }
   const shrunk = shrinkChoices(
     values,
     (candidate) => {
-      const { result, consumed } = runSequence(scenario, candidate);
+      const { result, consumed } = runSequence(candidates, candidate);
       return { fails: failureSignature(result) === signature, consumed };
     },
     budget,

@@ -10,10 +10,13 @@ export {
   recordOf,
   runSeed,
   runSequence,
+  SHRINK_EVENT_FACTOR,
+  SHRINK_MIN_EVENTS,
   type Shard,
   type ShrunkFailure,
   shardRuns,
   shardSeed,
+  shrinkEventCap,
   shrinkFailure,
   WHOLE,
 } from "./fuzz.js";
