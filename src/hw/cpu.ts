@@ -3,6 +3,11 @@
 // interruptible compute, hlt and an interrupt epilogue hook (osv-internals.md §7.1 dispatch, §2.8
 // idle/hlt, §2.5 switch). Simplified: no TPR (OSv leaves it 0), no exceptions or NMI, no STI shadow
 // except the atomic sti;hlt, and each interrupt frame lives on the interrupted context's stack.
+// Timing departures, for speed: the cost of an op charged after its effect (cli, sti, switch_to, a
+// clock read) is paid with the next effect, so the guest code in between runs at the op's instant;
+// and pollExchange, a spin of exchange polls, waits out its quiet polls on the cell instead of
+// simulating each (a write on the very instant of a poll counts as before it; quiet polls draw no
+// fault choices).
 
 import {
   type Cell,
@@ -637,8 +642,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       if (!(Number.isSafeInteger(polls) && polls >= 1))
         throw new RangeError(`${this.name}: pollExchange needs at least 1 poll, got ${polls}`);
       frame.poll = new Poll(cell, periodNs, polls);
-      frame.owedNs += periodNs;
-      frame.owedIsOpCost = false;
+      this.startPoll(frame, frame.poll);
       return null;
     }
     if (op === Op.Sleep || op === Op.Block || op === Op.Wake) {
@@ -662,6 +666,18 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
 
   // ---- pollExchange ------------------------------------------------------------------------------
 
+  /** One poll of the loop: its period of compute, then its exchange's own cost (the line is here). */
+  private pollPeriodNs(poll: Poll): number {
+    return poll.periodNs + this.opCostNs[Op.Exchange]!;
+  }
+
+  /** A poll starts: its period is owed before its exchange is issued (continuePoll, Compute). */
+  private startPoll(frame: Frame, poll: Poll): void {
+    poll.phase = PollPhase.Compute;
+    frame.owedNs += poll.periodNs;
+    frame.owedIsOpCost = false;
+  }
+
   /** Advances a poll loop whose owed time and held exchange are settled; answers what to issue. */
   private continuePoll(frame: Frame, poll: Poll): Effect | null {
     const cell = poll.cell;
@@ -679,7 +695,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
           this.finishPoll(frame, poll, found);
           return null;
         }
-        const periodNs = poll.periodNs + this.opCostNs[Op.Exchange]!;
+        const periodNs = this.pollPeriodNs(poll);
         // Quiet from here while the line stays here and nobody writes it: wait through the polls.
         if (periodNs > 0 && cell.lastWriter === this.memoryAgent && cell.value === 0) {
           this.sim.assert(cell.watcher === null, "vcpu.poll", () => `${cell.name} is already watched`);
@@ -690,9 +706,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
           frame.owedNs += poll.left * periodNs;
           return this.issueCompute(frame);
         }
-        poll.phase = PollPhase.Compute;
-        frame.owedNs += poll.periodNs;
-        frame.owedIsOpCost = false;
+        this.startPoll(frame, poll);
         return null;
       }
       default:
@@ -726,7 +740,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     const poll = frame.poll!;
     this.sim.assert(poll.phase === PollPhase.Watch, "vcpu.poll", "a watch without a quiet run");
     this.unwatch(poll);
-    const periodNs = poll.periodNs + this.opCostNs[Op.Exchange]!;
+    const periodNs = this.pollPeriodNs(poll);
     const elapsedNs = this.sim.now - poll.watchStartNs;
     // Poll j of the run ends at start + (j + 1) * period; those ending before now are done.
     const finished = Math.min(poll.left, Math.max(0, Math.ceil(elapsedNs / periodNs) - 1));
@@ -737,6 +751,10 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       this.finishPoll(frame, poll, 0);
       return;
     }
+    // The poll in progress ends at start + (finished + 1) * period, its exchange's cost included. Its
+    // exchange is held as if accepted with the line here (not holdEffect, which would charge a
+    // transfer now): a write meanwhile costs the transfer as a re-charge when the rest is paid, a
+    // compute of its own, as in the loop written out.
     frame.owedNs += poll.watchStartNs + (finished + 1) * periodNs - this.sim.now;
     frame.owedIsOpCost = false;
     frame.held = poll.exchange;

@@ -24,7 +24,8 @@ export const Op = {
   Yield: 11,
   /**
    * Runs the target generator as a call on the runner's explicit stack (see stack.ts). Local:
-   * handled inside the runner, never dispatched. Use it through `yield* call(guest)`.
+   * handled inside the runner, never dispatched. Use it through `yield* call(guest)`, or
+   * `yield invoke(guest)` when the result is not needed.
    */
   Call: 16,
 } as const;

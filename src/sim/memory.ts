@@ -50,6 +50,12 @@ export interface MemoryModel {
   fence(agent: number): void;
 }
 
+/** `agent` takes the cell's line for writing: it is the last writer, and a watcher is told. */
+function takeLine(cell: Cell, agent: number): void {
+  cell.lastWriter = agent;
+  if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
+}
+
 /** Cells plus the sequentially consistent model: every access acts on memory at once. */
 export class Memory implements MemoryModel {
   private readonly cells: Cell[] = [];
@@ -78,28 +84,24 @@ export class Memory implements MemoryModel {
   }
   store(agent: number, cell: Cell, value: number): void {
     cell.value = checkWord(cell, value);
-    cell.lastWriter = agent;
-    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
+    takeLine(cell, agent);
   }
   compareAndSwap(agent: number, cell: Cell, expected: number, desired: number): number {
     const old = cell.value;
     if (old === expected) cell.value = checkWord(cell, desired);
-    cell.lastWriter = agent; // a locked operation takes the line exclusively, success or not
-    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
+    takeLine(cell, agent); // a locked operation takes the line exclusively, success or not
     return old;
   }
   fetchAdd(agent: number, cell: Cell, delta: number): number {
     const old = cell.value;
     cell.value = checkWord(cell, old + delta);
-    cell.lastWriter = agent;
-    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
+    takeLine(cell, agent);
     return old;
   }
   exchange(agent: number, cell: Cell, value: number): number {
     const old = cell.value;
     cell.value = checkWord(cell, value);
-    cell.lastWriter = agent;
-    if (cell.watcher !== null) cell.watcher.cellWritten(cell, agent);
+    takeLine(cell, agent);
     return old;
   }
   fence(_agent: number): void {}

@@ -5,7 +5,7 @@
 
 import { z } from "zod";
 import { type Kernel, type KThread, LockfreeMutex, MUTEX_VARIANTS } from "../../kernel/index.js";
-import { formatDuration, type Guest, load, store } from "../../sim/index.js";
+import { formatDuration, type Guest, load, loadEquals, store } from "../../sim/index.js";
 import { registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
 import { cpuFor } from "./hosts.js";
@@ -194,11 +194,8 @@ registerProgram({
         kernel.spawn(
           `w${context.index}.ping${me}`,
           function* (api): Guest<void> {
-            // One predicate for all rounds: each `function*` closure gets its own prototype, so a
-            // fresh one per round costs V8 microseconds (see STYLE.md, hot paths).
-            const myTurn = function* (): Guest<boolean> {
-              return (yield load(token)) === me;
-            };
+            // A shared predicate (a fresh `function*` closure per round would cost V8 microseconds).
+            const myTurn = () => loadEquals(token, me);
             for (let r = 0; r < params.rounds; r++) {
               yield* api.waitUntil(myTurn);
               // Measured by the observer (virtual time): a clock read here would cost guest time.
