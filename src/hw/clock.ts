@@ -430,11 +430,56 @@ export function readPvclockRecord(
  */
 export function performPvclockRead(memory: GuestMemory, addr: number, tsc: number): number {
   if ((memory.read(addr + PVCLOCK.version, 4) & 1) !== 0) return -1;
-  const record = readPvclockRecord(memory, addr);
-  const time = pvclockTimeNs(record, tsc);
-  if (time * 2n + 1n > BigInt(Number.MAX_SAFE_INTEGER))
-    throw new RangeError(`pvclock time ${time} is beyond 2^52 (a TSC below tsc_timestamp?)`);
-  return Number(time) * 2 + ((record.flags & PVCLOCK_TSC_STABLE_BIT) !== 0 ? 1 : 0);
+  const shiftByte = memory.read(addr + PVCLOCK.tscShift, 1);
+  const tscTimestamp = memory.read(addr + PVCLOCK.tscTimestamp, 8);
+  const systemTime = memory.read(addr + PVCLOCK.systemTime, 8);
+  const mul = memory.read(addr + PVCLOCK.tscToSystemMul, 4);
+  const shift = shiftByte >= 128 ? shiftByte - 256 : shiftByte;
+  let time = pvclockTimeNsFast(tscTimestamp, systemTime, mul, shift, tsc);
+  if (time < 0 || time * 2 + 1 > Number.MAX_SAFE_INTEGER) {
+    const exact = pvclockTimeNs({ tscTimestamp, systemTime, mul, shift }, tsc);
+    if (exact * 2n + 1n > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new RangeError(`pvclock time ${exact} is beyond 2^52 (a TSC below tsc_timestamp?)`);
+    time = Number(exact);
+  }
+  const flags = memory.read(addr + PVCLOCK.flags, 1);
+  return time * 2 + ((flags & PVCLOCK_TSC_STABLE_BIT) !== 0 ? 1 : 0);
+}
+
+const TWO_16 = 0x1_0000;
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * pvclockTimeNs in plain numbers, exact, for the common case where no step needs more than 53 bits
+ * (the TSC at or after tsc_timestamp, the shifted delta and the sum below 2^53); answers -1 otherwise
+ * (the caller falls back to the BigInt form). The 32x32-bit product is split into 16-bit halves so
+ * every partial product is exact in a double.
+ */
+export function pvclockTimeNsFast(
+  tscTimestamp: number,
+  systemTime: number,
+  mul: number,
+  shift: number,
+  tsc: number,
+): number {
+  const delta = tsc - tscTimestamp;
+  if (delta < 0) return -1;
+  let d: number;
+  if (shift >= 0) {
+    d = delta * 2 ** shift;
+    if (d > Number.MAX_SAFE_INTEGER) return -1;
+  } else d = Math.floor(delta / 2 ** -shift);
+  const dHi = Math.floor(d / TWO_32);
+  const dLo = d - dHi * TWO_32;
+  const mHi = Math.floor(mul / TWO_16);
+  const mLo = mul - mHi * TWO_16;
+  // d·mul >> 32 = dHi·mul + (dLo·mul >> 32), and dLo·mul = a·2^16 + b.
+  const a = dLo * mHi;
+  const b = dLo * mLo;
+  const aHi = Math.floor(a / TWO_16);
+  const scaled = dHi * mul + aHi + Math.floor(((a - aHi * TWO_16) * TWO_16 + b) / TWO_32);
+  const time = systemTime + scaled;
+  return time <= Number.MAX_SAFE_INTEGER ? time : -1;
 }
 
 /**
@@ -465,6 +510,11 @@ export function* kvmclockSystemTime(
 ): Guest<number> {
   const { timeNs, flags } = yield* read(addr);
   if ((flags & validFlags & PVCLOCK_TSC_STABLE_BIT) !== 0) return timeNs;
+  return yield* publishLast(timeNs, last);
+}
+
+/** The CAS-max on `last` that makes an unstable pvclock time globally non-decreasing. */
+function* publishLast(timeNs: number, last: Cell): Guest<number> {
   let seen = yield load(last);
   for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
     if (timeNs <= seen) return seen;
@@ -473,6 +523,22 @@ export function* kvmclockSystemTime(
     seen = old;
   }
   throw new Error(`kvmclock 'last': CAS failed ${MAX_CAS_RETRIES} times`);
+}
+
+/**
+ * kvmclockSystemTime of the running CPU's own record, read in one step as pvclockReadOwn does: the
+ * same effects and answer, written as one generator with no intermediate object (the scheduler reads
+ * the clock at every switch).
+ */
+export function* kvmclockSystemTimeOwn(addr: number, last: Cell, validFlags: number): Guest<number> {
+  for (let attempt = 1; attempt <= MAX_SEQLOCK_RETRIES; attempt++) {
+    const packed = yield extension(ClockOp.PvclockRead, addr);
+    if (packed < 0) continue;
+    const timeNs = Math.floor(packed / 2);
+    if ((packed % 2 === 1 ? PVCLOCK_TSC_STABLE_BIT : 0) & validFlags & PVCLOCK_TSC_STABLE_BIT) return timeNs;
+    return yield* publishLast(timeNs, last);
+  }
+  throw new Error(`pvclock read at ${addr}: version still odd after ${MAX_SEQLOCK_RETRIES} tries`);
 }
 
 /** Reads the wall-clock record (the wall time at kvmclock 0) with the same seqlock. */

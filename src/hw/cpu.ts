@@ -4,14 +4,16 @@
 // idle/hlt, §2.5 switch). Simplified: no TPR (OSv leaves it 0), no exceptions or NMI, no STI shadow
 // except the atomic sti;hlt, and each interrupt frame lives on the interrupted context's stack.
 // Timing departures, for speed: the cost of an op charged after its effect (cli, sti, switch_to, a
-// clock read) is paid with the next effect, so the guest code in between runs at the op's instant;
-// and pollExchange, a spin of exchange polls, waits out its quiet polls on the cell instead of
+// clock read) and a deferred compute are paid with the next effect, so the guest code in between
+// runs at once; cli, sti and the clock reads are performed inside the guest's step, recorded but not
+// dispatched (see localOp for why no behaviour is lost); and pollExchange, a spin of exchange polls, waits out its quiet polls on the cell instead of
 // simulating each (a write on the very instant of a poll counts as before it; quiet polls draw no
 // fault choices).
 
 import {
   type Cell,
   type CellWatcher,
+  COMPUTE_DEFERRED,
   compute,
   DONE,
   type Effect,
@@ -104,6 +106,10 @@ export interface VcpuHooks {
 const FramePhase = { Body: 0, Epilogue: 1, Exiting: 2 } as const;
 type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
 
+/** localOp: a CPU-local op that may run while deferred time is owed, or only once none is. */
+const LOCAL_ANYTIME = 1;
+const LOCAL_SETTLED = 2;
+
 /** Times a held memory op may be charged its line transfer again (see Vcpu.opCostNs). */
 const MAX_RECHARGES = 3;
 
@@ -124,14 +130,27 @@ class Poll {
    * sees what the handler did (a loop written out checks its exit condition after every poll).
    */
   interrupted = false;
-  readonly exchange: Effect;
-  constructor(
-    readonly cell: Cell,
-    readonly periodNs: number,
-    polls: number,
-  ) {
+  cell: Cell;
+  periodNs: number;
+  /** The exchange each poll issues (one per loop: effects are read-only once yielded). */
+  exchange: Effect;
+  constructor(cell: Cell, periodNs: number, polls: number) {
+    this.cell = cell;
+    this.periodNs = periodNs;
     this.left = polls;
     this.exchange = exchange(cell, 0);
+  }
+
+  /** Starts another loop in this object (a frame polls again and again: the idle loop). */
+  restart(cell: Cell, periodNs: number, polls: number): void {
+    if (cell !== this.cell) this.exchange = exchange(cell, 0);
+    this.cell = cell;
+    this.periodNs = periodNs;
+    this.phase = PollPhase.Compute;
+    this.left = polls;
+    this.done = 0;
+    this.watchStartNs = 0;
+    this.interrupted = false;
   }
 }
 
@@ -143,10 +162,11 @@ class Frame {
   /** CPU time this frame must spend before its next step (costs, computes, an interrupted rest). */
   owedNs = 0;
   /**
-   * All of owedNs is the cost of ops charged after their effect (cli, sti, switch_to, clock reads):
-   * the guest code that follows runs at once and the time is paid with its next effect (see step).
+   * All of owedNs may wait for the frame's next visible effect: the costs of ops charged after their
+   * effect (cli, sti, switch_to, clock reads) and deferred computes. The guest code that follows runs
+   * at once and the time is paid with its next effect (see step).
    */
-  owedIsOpCost = false;
+  owedDeferred = false;
   /** A visible effect the guest yielded while time was still owed; issued once it is paid. */
   held: Effect | null = null;
   /** Who had last written the held effect's cell when its line transfer was charged. */
@@ -157,6 +177,8 @@ class Frame {
   heldRecharges = 0;
   /** A pollExchange in progress: the frame's guest code waits for its answer. */
   poll: Poll | null = null;
+  /** The Poll object of the frame's last pollExchange, kept for the next. */
+  lastPoll: Poll | null = null;
   /** How many polls this frame's last finished pollExchange made. */
   pollCount = 0;
   /** The frame's guest code: its generators, innermost last (see sim/stack.ts). */
@@ -193,7 +215,7 @@ const Awaiting = { Nothing: 0, Effect: 1, Compute: 2, Halt: 3 } as const;
 type AwaitingValue = (typeof Awaiting)[keyof typeof Awaiting];
 
 export interface VcpuStats {
-  /** Visible effects issued. */
+  /** Effects: visible ones issued and CPU-local ones performed. */
   steps: number;
   /** Interrupts taken, indexed by vector. */
   interruptsTaken: Uint32Array;
@@ -270,6 +292,19 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   private readonly opCostNs = new Float64Array(128);
   /** 1 for the ops charged before they take effect (memory ops). */
   private readonly chargedBefore = new Uint8Array(128);
+  /**
+   * Non-zero for the CPU-local ops, performed inside the guest's step as they are yielded (recorded
+   * as events, never dispatched): cli and sti, which touch only this CPU's IF, and the clock reads,
+   * which read what only time changes (the TSC; this CPU's own pvclock record, which only the host's
+   * timed updates write). Another runner's effect at the same instant cannot tell whether it came
+   * before or after them, except that an interrupt raised at the very instant of an sti is taken
+   * after the guest's next effect rather than at once (the order an interrupt arriving a moment later
+   * gives). switch_to is not local: which CPU a context is current on is shared state (two CPUs
+   * switching to one context is a race the model must be able to show). LOCAL_ANYTIME ops may run
+   * while deferred time is owed; the clock reads, whose answer depends on when they run, only when
+   * none is.
+   */
+  private readonly localOp = new Uint8Array(128);
   private context: CpuContext | null = null;
   private awaiting: AwaitingValue = Awaiting.Nothing;
   private computeFrame: Frame | null = null;
@@ -319,6 +354,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       HwOp.PhysStore,
     ])
       this.chargedBefore[op] = 1;
+    this.localOp[CpuOp.Cli] = LOCAL_ANYTIME;
+    this.localOp[CpuOp.Sti] = LOCAL_ANYTIME;
   }
 
   // ---- set-up (host side) -----------------------------------------------------------------------
@@ -329,8 +366,18 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     this.handlers[vector] = handler;
   }
 
-  /** Adds an extension op this vCPU performs (APIC, clock, device ops), with its cost. */
-  registerExtension(op: number, name: string, performer: ExtensionPerformer, costNs = 0): void {
+  /**
+   * Adds an extension op this vCPU performs (APIC, clock, devices), with its cost, charged after its
+   * effect. `local`: it reads or changes only this CPU's own state (see localOp), so it is performed
+   * inside the guest's step once no time is owed; its performer must answer a number, never SUSPENDED.
+   */
+  registerExtension(
+    op: number,
+    name: string,
+    performer: ExtensionPerformer,
+    costNs = 0,
+    local = false,
+  ): void {
     if (!(op >= CpuOp.Park + 1 && op < FIRST_EXTENSION_OP + 64) || op === CpuOp.PollExchange)
       throw new RangeError(
         `extension op ${op} must be in [${CpuOp.Park + 1}, ${FIRST_EXTENSION_OP + 64}) and not the vCPU's own`,
@@ -340,6 +387,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     this.sim.kinds.defineExtensionOp(op, name);
     this.performers[op - FIRST_EXTENSION_OP] = performer;
     this.opCostNs[op] = costNs;
+    this.localOp[op] = local ? LOCAL_SETTLED : 0;
   }
 
   /** Gives a vCPU with no context its first one (the boot thread, or a woken AP). */
@@ -480,7 +528,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       if (this.watchFrame !== null) this.endWatch();
       else {
         this.computeFrame!.owedNs += remainingNs;
-        this.computeFrame!.owedIsOpCost = false;
+        this.computeFrame!.owedDeferred = false;
       }
       this.stats.interruptedComputes++;
       this.awaiting = Awaiting.Nothing;
@@ -520,23 +568,35 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     if ((awaiting === Awaiting.Effect || awaiting === Awaiting.Halt) && this.context !== null) {
       const frames = this.context.frames;
       const top = frames[frames.length - 1]!;
-      if (awaiting === Awaiting.Effect) {
-        top.resumeValue = result;
-        if (this.chargedBefore[this.lastOp] === 0) {
-          const costNs = this.opCostNs[this.lastOp]!;
-          if (costNs > 0) {
-            if (top.owedNs === 0) top.owedIsOpCost = true;
-            top.owedNs += costNs;
-          }
-        }
-        this.maybeInject();
-      } else if (this.cost.haltWakeNs > 0) {
+      if (awaiting === Awaiting.Effect) this.settle(top, this.lastOp, result);
+      else if (this.cost.haltWakeNs > 0) {
         // The wake-up latency comes before the interrupt's handler runs.
         top.owedNs += this.cost.haltWakeNs;
-        top.owedIsOpCost = false;
+        top.owedDeferred = false;
         return this.issueCompute(top);
       }
     }
+    return this.runGuest();
+  }
+
+  /**
+   * An effect's result reaches the guest (the top frame of the context now current): a charged-after
+   * op's cost is owed, deferred to the next effect, and the interrupt-injection fault may fire.
+   */
+  private settle(top: Frame, op: number, result: number): void {
+    top.resumeValue = result;
+    if (this.chargedBefore[op] === 0) {
+      const costNs = this.opCostNs[op]!;
+      if (costNs > 0) {
+        if (top.owedNs === 0) top.owedDeferred = true;
+        top.owedNs += costNs;
+      }
+    }
+    this.maybeInject();
+  }
+
+  /** Runs guest code (taking interrupts between steps) until there is something to issue. */
+  private runGuest(): Effect {
     for (let steps = 0; steps < MAX_LOCAL_STEPS; steps++) {
       const context = this.context;
       if (context === null) return this.issue(extension(CpuOp.Park));
@@ -545,7 +605,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       const frame = frames[frames.length - 1]!;
       // Time owed only for ops charged after their effect is paid with the next effect, so the
       // guest code in between runs without a dispatch of its own; anything else is paid first.
-      if (frame.owedNs > 0 && (!frame.owedIsOpCost || frame.held !== null)) return this.issueCompute(frame);
+      if (frame.owedNs > 0 && (!frame.owedDeferred || frame.held !== null)) return this.issueCompute(frame);
       if (frame.held !== null) {
         const transfer = this.rechargeHeld(frame);
         if (transfer > 0) {
@@ -629,8 +689,14 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       const ns = effect.a;
       if (!(Number.isSafeInteger(ns) && ns >= 0))
         throw new RangeError(`${this.name}: compute(${ns}) needs whole ns >= 0`);
+      // A deferred compute joins owed time that is itself deferred; otherwise it is paid at once.
+      frame.owedDeferred = effect.b === COMPUTE_DEFERRED && (frame.owedNs === 0 || frame.owedDeferred);
       frame.owedNs += ns;
-      frame.owedIsOpCost = false;
+      return null;
+    }
+    const local = this.localOp[op]!;
+    if (local !== 0 && (frame.owedNs === 0 || (local === LOCAL_ANYTIME && frame.owedDeferred))) {
+      this.performLocal(effect);
       return null;
     }
     if (op === CpuOp.PollExchange) {
@@ -641,8 +707,12 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
         throw new RangeError(`${this.name}: pollExchange needs a cell and a whole period >= 0 ns`);
       if (!(Number.isSafeInteger(polls) && polls >= 1))
         throw new RangeError(`${this.name}: pollExchange needs at least 1 poll, got ${polls}`);
-      frame.poll = new Poll(cell, periodNs, polls);
-      this.startPoll(frame, frame.poll);
+      // The frame's last loop object is reused: an idle CPU starts one per pass of its loop.
+      const poll = frame.lastPoll;
+      if (poll === null) frame.lastPoll = new Poll(cell, periodNs, polls);
+      else poll.restart(cell, periodNs, polls);
+      frame.poll = frame.lastPoll;
+      this.startPoll(frame, frame.poll!);
       return null;
     }
     if (op === Op.Sleep || op === Op.Block || op === Op.Wake) {
@@ -658,7 +728,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     }
     if (frame.owedNs > 0) {
       frame.held = effect;
-      frame.owedIsOpCost = false;
+      frame.owedDeferred = false;
       return null;
     }
     return this.issue(effect);
@@ -675,7 +745,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   private startPoll(frame: Frame, poll: Poll): void {
     poll.phase = PollPhase.Compute;
     frame.owedNs += poll.periodNs;
-    frame.owedIsOpCost = false;
+    frame.owedDeferred = false;
   }
 
   /** Advances a poll loop whose owed time and held exchange are settled; answers what to issue. */
@@ -756,7 +826,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     // transfer now): a write meanwhile costs the transfer as a re-charge when the rest is paid, a
     // compute of its own, as in the loop written out.
     frame.owedNs += poll.watchStartNs + (finished + 1) * periodNs - this.sim.now;
-    frame.owedIsOpCost = false;
+    frame.owedDeferred = false;
     frame.held = poll.exchange;
     frame.heldWriter = this.memoryAgent;
     frame.heldAgent = this.memoryAgent;
@@ -785,11 +855,22 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   /** Holds a memory op until its cost and any line transfer are paid (see opCostNs). */
   private holdEffect(frame: Frame, effect: Effect): void {
     frame.owedNs += this.opCostNs[effect.op]! + this.transferCost(effect.cell);
-    frame.owedIsOpCost = false;
+    frame.owedDeferred = false;
     frame.heldWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
     frame.heldAgent = this.memoryAgent;
     frame.heldRecharges = 0;
     frame.held = effect;
+  }
+
+  /** Performs a CPU-local op inside the step (see localOp): recorded as an event, not dispatched. */
+  private performLocal(effect: Effect): void {
+    const op = effect.op;
+    const result = this.performExtension(effect);
+    if (result === SUSPENDED) throw new Error(`${this.name}: local op ${op} suspended the vCPU`);
+    this.stats.steps++;
+    this.sim.recordLocal(this, op, result);
+    const frames = this.context!.frames;
+    this.settle(frames[frames.length - 1]!, op, result);
   }
 
   private issue(effect: Effect): Effect {
@@ -803,7 +884,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   private issueCompute(frame: Frame): Effect {
     const ns = frame.owedNs;
     frame.owedNs = 0;
-    frame.owedIsOpCost = false;
+    frame.owedDeferred = false;
     this.computeFrame = frame;
     this.awaiting = Awaiting.Compute;
     this.stats.busyNs += ns;
@@ -866,7 +947,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     }
     frame.phase = FramePhase.Exiting;
     frame.owedNs += this.cost.interruptExitNs;
-    frame.owedIsOpCost = false;
+    frame.owedDeferred = false;
   }
 
   /** iret: pops the handler's frame and restores the interrupted code's IF. */

@@ -21,6 +21,7 @@ export {
   type KvmClockOptions,
   type KvmClockStats,
   kvmclockSystemTime,
+  kvmclockSystemTimeOwn,
   PVCLOCK,
   PVCLOCK_TSC_STABLE_BIT,
   PVCLOCK_WALL,

@@ -125,7 +125,7 @@ export function buildMachine(
     const cpu = new Vcpu(sim, index, memory, cost, { interruptsEnabled: resolved.interruptsEnabledAtStart });
     const skew = sim.choice.between(0, resolved.tsc.skewCyclesMax, "tsc.skew");
     const tsc = new Tsc(resolved.tsc.hz, skew, resolved.tsc.driftPpm[index] ?? 0);
-    cpu.registerExtension(ClockOp.Rdtsc, "rdtsc", () => tsc.read(sim.now), cost.rdtscNs);
+    cpu.registerExtension(ClockOp.Rdtsc, "rdtsc", () => tsc.read(sim.now), cost.rdtscNs, true);
     // An rdtsc and the record's seven loads. Only a CPU's own record may be read in one step (KVM
     // never rewrites it while this vCPU runs guest code); another CPU's needs pvclockRead.
     cpu.registerExtension(
@@ -140,6 +140,7 @@ export function buildMachine(
         return performPvclockRead(memory, effect.a, tsc.read(sim.now));
       },
       cost.rdtscNs + 7 * cost.loadNs,
+      true,
     );
     cpus.push(cpu);
     tscs.push(tsc);

@@ -51,8 +51,23 @@ function effect(op: number, cell: Cell | null, a: number, b: number, target: unk
 }
 
 export const compute = (ns: number): Effect => effect(Op.Compute, null, ns, 0, null);
+/** `b` of a deferred compute (see deferredCompute). */
+export const COMPUTE_DEFERRED = 1;
+/**
+ * CPU time that may be paid with the runner's next visible effect instead of at once: the guest code
+ * up to that effect runs first, at the current instant. Only for code that nothing outside the runner
+ * can observe before that effect (no host-side calls, no reads of virtual time), such as a kernel's
+ * bookkeeping between two memory ops with interrupts off. A runner that does not defer (Process, a
+ * vCPU whose frame owes other time) pays it as a plain compute.
+ */
+export const deferredCompute = (ns: number): Effect => effect(Op.Compute, null, ns, COMPUTE_DEFERRED, null);
 export const sleep = (ns: number): Effect => effect(Op.Sleep, null, ns, 0, null);
-export const load = (cell: Cell): Effect => effect(Op.Load, cell, 0, 0, null);
+/** A load of `cell`; every load of a cell is the same effect object, made on first use. */
+export const load = (cell: Cell): Effect => cell.loadEffect ?? newLoad(cell);
+function newLoad(cell: Cell): Effect {
+  cell.loadEffect = effect(Op.Load, cell, 0, 0, null);
+  return cell.loadEffect;
+}
 export const store = (cell: Cell, value: number): Effect => effect(Op.Store, cell, value, 0, null);
 /** Compare-and-swap; the result is the old value, so success is `old === expected`. */
 export const compareAndSwap = (cell: Cell, expected: number, desired: number): Effect =>

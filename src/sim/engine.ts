@@ -307,6 +307,19 @@ export class Simulation {
   }
 
   /**
+   * Records an effect `runner` performed inside its own guest code (a vCPU's CPU-local op, such as
+   * cli or switch_to): an event of the trace and a step, but not a scheduling point, because nothing
+   * another runner does at the same instant can tell the two orders apart.
+   */
+  recordLocal(runner: Runner, kind: number, value: number): void {
+    if (this.current !== runner || runner.state === RunnerState.Done)
+      throw new Error(`recordLocal: runner '${runner.name}' is not the one running`);
+    runner.steps++;
+    this.stepCount++;
+    this.record(kind, runner.id, value);
+  }
+
+  /**
    * Ends the run normally after the current dispatch (a model that never quiesces, like a kernel with
    * periodic housekeeping threads, says when its workload is done). The first reason given wins.
    */
@@ -642,7 +655,10 @@ export class Simulation {
     }
     const index = ready.indexOf(runner);
     if (index < 0) throw new Error(`engine: runner '${runner.name}' was stepped but not ready`);
-    ready.splice(index, 1);
+    // Shifted by hand: splice allocates the array of removed elements. The order is kept (it is the
+    // order scheduling choices enumerate candidates in).
+    for (let i = index; i < last; i++) ready[i] = ready[i + 1]!;
+    ready.pop();
   }
 
   private record(kind: number, runner: number, value: number): void {

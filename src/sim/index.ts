@@ -13,11 +13,13 @@ export {
 export { Digest } from "./digest.js";
 export {
   block,
+  COMPUTE_DEFERRED,
   CORE_OP_NAMES,
   call,
   cas,
   compareAndSwap,
   compute,
+  deferredCompute,
   type Effect,
   exchange,
   extension,

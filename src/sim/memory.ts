@@ -3,6 +3,8 @@
 // engine performs at a scheduling point. The engine talks to a MemoryModel so that an x86-TSO model
 // (per-CPU store buffers whose drain is a choice) can replace the sequentially consistent one here.
 
+import type { Effect } from "./effects.js";
+
 /**
  * Told when an agent takes a watched cell's line for writing (a store, or any atomic, which takes the
  * line exclusively even when a compare-and-swap fails). A vCPU spinning on the cell uses it to wait
@@ -17,6 +19,8 @@ export class Cell {
   lastWriter = -1;
   /** At most one watcher at a time. */
   watcher: CellWatcher | null = null;
+  /** The cell's load effect, made once (effects are read-only values): see effects.ts `load`. */
+  loadEffect: Effect | null = null;
   constructor(
     readonly id: number,
     readonly name: string,

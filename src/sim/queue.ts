@@ -87,6 +87,10 @@ export class TypedHeapQueue<T> implements EventQueue<T> {
   peekTime(): number {
     return this.times[0]!;
   }
+  /** Seq of the earliest event; only valid when size > 0. */
+  peekSeq(): number {
+    return this.seqs[0]!;
+  }
   peekItem(): T {
     return this.items[0] as T;
   }
@@ -209,6 +213,12 @@ const BITMAP_WORDS = WHEEL_SLOTS / 32;
  * slot a FIFO list, with a bitmap of non-empty slots; later events wait in a typed heap and move
  * into the wheel as soon as their slot enters the window, before any direct push can reach that
  * slot. So every slot's list is in seq order and popping its head keeps the (time, seq) order.
+ *
+ * In front of both sits one register holding the earliest event pushed since the last pop took it:
+ * a push earlier than the register's event swaps places with it, any other push goes to the wheel,
+ * and a pop takes whichever of the register and the wheel's head comes first. The common pattern of
+ * a simulation with one busy CPU (push a compute's end, pop it, push the next) then never touches
+ * the wheel's lists.
  */
 export class WheelQueue<T> implements EventQueue<T> {
   private readonly head = new Int32Array(WHEEL_SLOTS).fill(-1);
@@ -225,6 +235,12 @@ export class WheelQueue<T> implements EventQueue<T> {
   private readonly overflow: TypedHeapQueue<T>;
   /** Slot found by the last search, valid until the wheel changes. */
   private foundSlot = -1;
+  /** The front register: one event, earlier than every event pushed after it (see above). */
+  private hasFront = false;
+  private frontTimeNs = 0;
+  private frontSeq = 0;
+  private frontArg = 0;
+  private frontItem: T | undefined = undefined;
   poppedTimeNs = 0;
   poppedSeq = 0;
   poppedArg = 0;
@@ -234,22 +250,84 @@ export class WheelQueue<T> implements EventQueue<T> {
   }
 
   get size(): number {
-    return this.inWheel + this.overflow.size;
+    return this.inWheel + this.overflow.size + (this.hasFront ? 1 : 0);
   }
 
   push(timeNs: number, seq: number, item: T, arg: number): void {
     if (timeNs < this.baseNs)
       throw new RangeError(`event at ${timeNs} ns is before the queue's base ${this.baseNs} ns`);
+    if (!this.hasFront) {
+      this.setFront(timeNs, seq, item, arg);
+      return;
+    }
+    if (timeNs < this.frontTimeNs || (timeNs === this.frontTimeNs && seq < this.frontSeq)) {
+      // The evicted event may have a lower seq than events already in its slot: it goes in by seq.
+      this.pushBehind(this.frontTimeNs, this.frontSeq, this.frontItem as T, this.frontArg, true);
+      this.setFront(timeNs, seq, item, arg);
+      return;
+    }
+    this.pushBehind(timeNs, seq, item, arg, false);
+  }
+
+  private setFront(timeNs: number, seq: number, item: T, arg: number): void {
+    this.hasFront = true;
+    this.frontTimeNs = timeNs;
+    this.frontSeq = seq;
+    this.frontItem = item;
+    this.frontArg = arg;
+  }
+
+  /** Whether the front register holds the earliest event (it must hold one). */
+  private frontFirst(): boolean {
+    if (this.inWheel > 0) {
+      const slot = this.findSlot();
+      const timeNs = this.slotTime(slot);
+      if (this.frontTimeNs !== timeNs) return this.frontTimeNs < timeNs;
+      return this.frontSeq < this.seqs[this.head[slot]!]!;
+    }
+    const overflow = this.overflow;
+    if (overflow.size === 0) return true;
+    const timeNs = overflow.peekTime();
+    if (this.frontTimeNs !== timeNs) return this.frontTimeNs < timeNs;
+    return this.frontSeq < overflow.peekSeq();
+  }
+
+  /**
+   * Pushes into the wheel, or the overflow heap beyond the wheel's window. `bySeq`: the event may be
+   * older (lower seq) than some already in its slot, so it is inserted in seq order, not appended.
+   */
+  private pushBehind(timeNs: number, seq: number, item: T, arg: number, bySeq: boolean): void {
     if (timeNs - this.baseNs >= WHEEL_SLOTS) {
       if (this.size >= this.capacityLimit)
         throw new QueueLimitError(`event queue exceeded its limit of ${this.capacityLimit} pending events`);
       this.overflow.push(timeNs, seq, item, arg);
       return;
     }
-    this.append(timeNs & WHEEL_MASK, seq, item, arg);
+    if (bySeq) this.insertBySeq(timeNs & WHEEL_MASK, seq, item, arg);
+    else this.append(timeNs & WHEEL_MASK, seq, item, arg);
   }
 
-  private append(slot: number, seq: number, item: T, arg: number): void {
+  /** Inserts into a slot's list before the first node with a higher seq (append if none). */
+  private insertBySeq(slot: number, seq: number, item: T, arg: number): void {
+    let before = -1;
+    let node = this.head[slot]!;
+    while (node >= 0 && this.seqs[node]! < seq) {
+      before = node;
+      node = this.next[node]!;
+    }
+    if (node < 0) {
+      this.append(slot, seq, item, arg);
+      return;
+    }
+    const fresh = this.allocNode(seq, item, arg);
+    this.next[fresh] = node;
+    if (before < 0) this.head[slot] = fresh;
+    else this.next[before] = fresh;
+    this.inWheel++;
+    this.foundSlot = -1;
+  }
+
+  private allocNode(seq: number, item: T, arg: number): number {
     let node = this.freeNode;
     if (node >= 0) {
       this.freeNode = this.next[node]!;
@@ -261,6 +339,11 @@ export class WheelQueue<T> implements EventQueue<T> {
     this.seqs[node] = seq;
     this.args[node] = arg;
     this.items[node] = item;
+    return node;
+  }
+
+  private append(slot: number, seq: number, item: T, arg: number): void {
+    const node = this.allocNode(seq, item, arg);
     const tail = this.tail[slot]!;
     if (tail < 0) {
       this.head[slot] = node;
@@ -315,19 +398,34 @@ export class WheelQueue<T> implements EventQueue<T> {
   }
 
   peekTime(): number {
+    if (this.hasFront && this.frontFirst()) return this.frontTimeNs;
     if (this.inWheel > 0) return this.slotTime(this.findSlot());
     return this.overflow.peekTime();
   }
   peekItem(): T {
+    if (this.hasFront && this.frontFirst()) return this.frontItem as T;
     if (this.inWheel > 0) return this.items[this.head[this.findSlot()]!] as T;
     return this.overflow.peekItem();
   }
   peekArg(): number {
+    if (this.hasFront && this.frontFirst()) return this.frontArg;
     if (this.inWheel > 0) return this.args[this.head[this.findSlot()]!]!;
     return this.overflow.peekArg();
   }
 
   pop(): T {
+    if (this.hasFront && this.frontFirst()) {
+      const item = this.frontItem as T;
+      const timeNs = this.frontTimeNs;
+      this.hasFront = false;
+      this.frontItem = undefined;
+      this.poppedTimeNs = timeNs;
+      this.poppedSeq = this.frontSeq;
+      this.poppedArg = this.frontArg;
+      // Every other event is later, so the window may start here (as after a pop from the wheel).
+      if (timeNs !== this.baseNs) this.advanceBase(timeNs);
+      return item;
+    }
     if (this.inWheel === 0) {
       // Jump the window to the overflow's earliest event and pull in what now fits.
       const timeNs = this.overflow.peekTime();

@@ -19,12 +19,11 @@
 // migration_lock in system_time()), so reads on one CPU never nest and "previous read" is defined.
 
 import {
-  kvmclockSystemTime,
+  kvmclockSystemTimeOwn,
   type Machine,
   PVCLOCK_TSC_STABLE_BIT,
   physLoad,
   physStore,
-  pvclockReadOwn,
   pvclockTimeNs,
   readPvclockRecord,
 } from "../../hw/index.js";
@@ -100,7 +99,7 @@ export class KernelClock {
    */
   systemTime(cpu: number): Guest<number> {
     const kvmclock = this.machine.kvmclock;
-    return kvmclockSystemTime(kvmclock.recordAddrs[cpu]!, this.last, kvmclock.validFlags, pvclockReadOwn);
+    return kvmclockSystemTimeOwn(kvmclock.recordAddrs[cpu]!, this.last, kvmclock.validFlags);
   }
 
   /** pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off). */

@@ -43,6 +43,7 @@ import {
   call,
   compareAndSwap,
   compute,
+  deferredCompute,
   type Effect,
   exchange,
   fence,
@@ -870,8 +871,9 @@ export class Kernel implements WaitPort {
       "reschedule with interrupts enabled",
     );
     cpu.needReschedule = false;
-    // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): compute.
-    if (this.options.rescheduleNs > 0) yield compute(this.options.rescheduleNs);
+    // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): CPU time
+    // paid before the mask's exchange below, with nothing another CPU can see in between.
+    if (this.options.rescheduleNs > 0) yield deferredCompute(this.options.rescheduleNs);
     yield* this.handleIncomingWakeups(cpu);
     if (this.watching) this.checkWatchdogs(cpu);
     const now = yield* this.clock.uptime(cpu.index);

@@ -9,13 +9,23 @@ import {
   irqRestore,
   physLoad,
   pollExchange,
+  rdtsc,
   SPURIOUS_VECTOR,
   sendIpi,
   sti,
   stiHlt,
   switchTo,
 } from "../../../src/hw/index.js";
-import { compute, exchange, type Guest, load, Simulation, sleep, store } from "../../../src/sim/index.js";
+import {
+  compute,
+  deferredCompute,
+  exchange,
+  type Guest,
+  load,
+  Simulation,
+  sleep,
+  store,
+} from "../../../src/sim/index.js";
 import { context, zeroCostMachine } from "./helpers.js";
 
 /** Raises `vector` on `cpu` of `machine` at `atNs` (a host-side timed event). */
@@ -537,6 +547,120 @@ describe("Vcpu memory costs", () => {
     expect(interrupted.log).toEqual(["irq @102", "exchanged @104"]);
     expect(interrupted.kinds.filter((k) => k.startsWith("exchange"))).toEqual(["exchange@104"]);
     expect(interrupted.x).toBe(7);
+  });
+});
+
+describe("Vcpu local ops and deferred time", () => {
+  const costs = { loadNs: 1, storeNs: 1, atomicNs: 4, interruptFlagNs: 1, rdtscNs: 8 };
+
+  function traced(body: (sim: Simulation) => () => Guest<void>, cpus = 1) {
+    const events: string[] = [];
+    const choices: string[] = [];
+    const sim = new Simulation({
+      onDispatch: (_index, timeNs, kind) => events.push(`${sim.kinds.name(kind)}@${timeNs}`),
+      onChoice: (_index, _labelId, label) => choices.push(`${label}@${sim.now}`),
+    });
+    const machine = zeroCostMachine(sim, { cpus, cost: costs });
+    for (let i = 0; i < cpus; i++) machine.cpus[i]!.boot(context(`t${i}`, body(sim)));
+    const result = sim.run();
+    return {
+      result,
+      events: events.filter((e) => !/^(wakeup|park|finish)@/.test(e)),
+      schedulingChoices: choices.filter((c) => c.startsWith("sched@")),
+      machine,
+    };
+  }
+
+  it("cli and sti are events of the trace but never scheduling points", () => {
+    // Two CPUs run the same code in lockstep: every sti and cli lands on the same instant on both.
+    const x = (sim: Simulation) => sim.memory.cell("x", 0);
+    let cells: ReturnType<typeof x>[] = [];
+    const { result, events, schedulingChoices } = traced((sim) => {
+      if (cells.length === 0) cells = [x(sim), x(sim)];
+      let n = 0;
+      return function* (): Guest<void> {
+        const cell = cells[n++ % 2]!;
+        for (let i = 0; i < 3; i++) {
+          const flags = yield cli();
+          yield compute(10);
+          yield irqRestore(flags);
+        }
+        yield store(cell, 1);
+      };
+    }, 2);
+    expect(result.outcome).toBe("ok");
+    // Both CPUs' cli/sti are recorded, as many as the code ran, in pairs at the same instants...
+    const flagEvents = events.filter((e) => /^(cli|sti)@/.test(e));
+    expect(flagEvents.length).toBe(12);
+    const perInstant = new Map<string, number>();
+    for (const e of flagEvents) perInstant.set(e, (perInstant.get(e) ?? 0) + 1);
+    for (const count of perInstant.values()) expect(count % 2).toBe(0);
+    // ...but no scheduling choice comes before the stores at 37 ns (the last sti is at 35 ns; its and
+    // the store's 1 ns are paid before the store): each cli and sti ran inside its CPU's step.
+    expect(perInstant.get("sti@35")).toBe(2);
+    expect(schedulingChoices.length).toBeGreaterThan(0);
+    expect(schedulingChoices.every((c) => c === "sched@37")).toBe(true);
+  });
+
+  it("a clock read waits for owed time (its answer depends on when it runs); cli and sti do not", () => {
+    const reads: number[] = [];
+    const times: number[] = [];
+    const { result, events, machine } = traced(
+      (sim) =>
+        function* (): Guest<void> {
+          reads.push(yield rdtsc());
+          times.push(sim.now);
+          // The first read's 8 ns are owed: the second read is issued after them, 8 TSC ns later.
+          reads.push(yield rdtsc());
+          times.push(sim.now);
+          yield cli();
+          // The read's 8 ns and cli's 1 ns are owed; sti runs at once, and the store pays 8 + 1 + 1
+          // and its own 1.
+          yield sti();
+          times.push(sim.now);
+          yield store(sim.memory.cell("y", 0), 1);
+          times.push(sim.now);
+        },
+    );
+    expect(result.outcome).toBe("ok");
+    const tsc = machine.tscs[0]!;
+    expect(reads).toEqual([tsc.read(0), tsc.read(8)]);
+    expect(times).toEqual([0, 8, 8, 19]);
+    expect(events).toEqual(["rdtsc@0", "rdtsc@8", "cli@8", "sti@8", "store@19"]);
+  });
+
+  it("a deferred compute lets the code before the next effect run at once, and is paid before that effect", () => {
+    const times: number[] = [];
+    const { result, events } = traced(
+      (sim) =>
+        function* (): Guest<void> {
+          const flags = yield cli();
+          yield deferredCompute(100);
+          times.push(sim.now);
+          yield exchange(sim.memory.cell("z", 0), 1);
+          times.push(sim.now);
+          // A plain compute is paid at once: the code after it runs 50 ns later.
+          yield compute(50);
+          times.push(sim.now);
+          yield irqRestore(flags);
+        },
+    );
+    expect(result.outcome).toBe("ok");
+    // cli (1) + deferred 100 + the exchange's 4 before it takes effect, in one dispatch.
+    expect(times).toEqual([0, 105, 155]);
+    expect(events).toEqual(["cli@0", "exchange@105", "compute_done@155", "sti@155"]);
+  });
+
+  it("a deferred compute after a plain one still owed is paid at once", () => {
+    const sim = new Simulation();
+    const times: number[] = [];
+    sim.spawn("p", function* (): Guest<void> {
+      // The engine-only runtime has no deferral: a deferred compute is a compute.
+      yield deferredCompute(40);
+      times.push(sim.now);
+    });
+    expect(sim.run().outcome).toBe("ok");
+    expect(times).toEqual([40]);
   });
 });
 

@@ -56,7 +56,7 @@ describe("event queues", () => {
         const reference = play("heap-js", ops);
         for (const kind of KINDS) expect(play(kind, ops)).toEqual(reference);
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 
@@ -70,6 +70,19 @@ describe("event queues", () => {
     const order: string[] = [];
     while (queue.size > 0) order.push(queue.pop());
     expect(order).toEqual(["b", "d", "a", "c", "far"]);
+  });
+
+  it.each(KINDS)("%s keeps seq order when an earlier push displaces an event of a busy time", (kind) => {
+    // The wheel keeps its earliest event in a front register; a later push at time 0 sends "a" back
+    // into the slot that already holds "b", where it must still come first.
+    const queue = createEventQueue<string>(kind);
+    queue.push(7, 0, "a", 0);
+    queue.push(7, 1, "b", 0);
+    queue.push(0, 2, "c", 0);
+    queue.push(7, 3, "d", 0);
+    const order: string[] = [];
+    while (queue.size > 0) order.push(queue.pop());
+    expect(order).toEqual(["c", "a", "b", "d"]);
   });
 
   it.each(KINDS)("%s refuses to grow past its limit", (kind) => {
