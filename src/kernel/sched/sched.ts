@@ -67,6 +67,8 @@ export const TIMER_VECTOR = 0x20;
 /** The load balancer's period (§2.9). */
 export const BALANCE_PERIOD_NS = 100_000_000;
 export const WAKEUP_IPI_VECTOR = 0x21;
+/** keepsRunning: p gives up the CPU. */
+const SWITCH = -1;
 /** pin(t, cpu) retries this often while t holds a temporary migration lock (§2.10). */
 export const PIN_RETRY_NS = 1_000_000;
 
@@ -874,7 +876,9 @@ export class Kernel implements WaitPort {
     // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): CPU time
     // paid before the mask's exchange below, with nothing another CPU can see in between.
     if (this.options.rescheduleNs > 0) yield deferredCompute(this.options.rescheduleNs);
-    yield* this.handleIncomingWakeups(cpu);
+    // handle_incoming_wakeups, written out: this runs at every switch (a generator call allocates).
+    const sources = yield exchange(cpu.mask, 0);
+    if (sources !== 0) yield* this.drainSources(cpu, sources);
     if (this.watching) this.checkWatchdogs(cpu);
     const now = yield* this.clock.uptime(cpu.index);
     let interval = now - cpu.runningSinceNs;
@@ -904,7 +908,11 @@ export class Kernel implements WaitPort {
     // Renormalization rescales every queued runtime alike (the order holds); nothing else may change them.
     if (cpu.runtime.renormalizeCount !== renormalizations) cpu.runqueue.rescaled();
     if (pStatus === ThreadStatus.Running) {
-      if (yield* this.keepsRunning(cpu, p, fromYield, now)) return;
+      const keep = this.keepsRunning(cpu, p, fromYield);
+      if (keep !== SWITCH) {
+        if (keep > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + keep);
+        return;
+      }
       p.runtime.hysteresisRunStop(cpu.runtime);
       pQueued = true;
       const old = yield this.statusStore(p, ThreadStatus.Running, ThreadStatus.Queued);
@@ -951,25 +959,25 @@ export class Kernel implements WaitPort {
   }
 
   /**
-   * Step 3 of reschedule_from_interrupt for a still-running p: whether p keeps the CPU (re-arming the
-   * preemption timer for a normal p that is still ahead). Real-time rules of §2.11: an RT thread
-   * yields only to a higher RT thread (or, from yield(), to an equal one); RT beats every normal thread.
+   * Step 3 of reschedule_from_interrupt for a still-running p: whether p keeps the CPU. Answers
+   * SWITCH, or that it keeps it: 0, or for a normal p that is still ahead the preemption timer's new
+   * delay (> 0), which the caller arms (the decision itself has no effects, so it is no generator).
+   * Real-time rules of §2.11: an RT thread yields only to a higher RT thread (or, from yield(), to an
+   * equal one); RT beats every normal thread.
    */
-  private *keepsRunning(cpu: SchedCpu, p: KThread, fromYield: boolean, now: number): Guest<boolean> {
+  private keepsRunning(cpu: SchedCpu, p: KThread, fromYield: boolean): number {
     if (cpu.runqueue.size === 0) {
       cpu.timers.cancel(cpu.preemptionTimer);
-      return true;
+      return 0;
     }
     const head = cpu.runqueue.begin();
-    if (fromYield) return head.isIdle || (p.realtime > 0 && head.realtime < p.realtime);
-    if (p.realtime > 0) return head.realtime <= p.realtime;
+    if (fromYield) return head.isIdle || (p.realtime > 0 && head.realtime < p.realtime) ? 0 : SWITCH;
+    if (p.realtime > 0) return head.realtime <= p.realtime ? 0 : SWITCH;
     if (head.realtime === 0 && p.runtime.rtt < head.runtime.rtt) {
       cpu.timers.cancel(cpu.preemptionTimer);
-      const delta = p.runtime.timeUntil(cpu.runtime, head.runtime.rtt);
-      if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
-      return true;
+      return Math.max(0, p.runtime.timeUntil(cpu.runtime, head.runtime.rtt));
     }
-    return false;
+    return SWITCH;
   }
 
   /** A thread runs only on its home CPU, and a pinned one only where it was pinned. */
@@ -1047,11 +1055,16 @@ export class Kernel implements WaitPort {
     yield invoke(this.waitUntilLocked(null, predicate));
   }
 
-  /** stop_wait: waiting -> running, or let a concurrent wake finish first. */
-  private *stopWait(thread: KThread): Guest<void> {
-    const seen = yield compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Running);
-    thread.preemptCounter--;
-    if (seen === ThreadStatus.Waiting) return;
+  /**
+   * stop_wait: waiting -> running, or let a concurrent wake finish first. In two halves, so the common
+   * case (the CAS succeeds) costs no generator: the CAS effect, then stopWaitAfter with what it saw.
+   */
+  private stopWaitCas(thread: KThread): Effect {
+    return compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Running);
+  }
+
+  /** The rest of stop_wait once its CAS saw `seen` (not waiting: a wake is in progress). */
+  private *stopWaitAfter(thread: KThread, seen: number): Guest<void> {
     for (let rounds = 0; ; rounds++) {
       this.sim.assert(
         rounds < 100_000,
@@ -1086,12 +1099,16 @@ export class Kernel implements WaitPort {
       const old = yield this.statusStore(thread, ThreadStatus.Running, ThreadStatus.Waiting);
       this.statusStored(thread, ThreadStatus.Running, ThreadStatus.Waiting, old);
       if (yield* predicate()) {
-        yield* this.stopWait(thread);
+        const seen = yield this.stopWaitCas(thread);
+        thread.preemptCounter--;
+        if (seen !== ThreadStatus.Waiting) yield* this.stopWaitAfter(thread, seen);
         return;
       }
       if (mutex !== null) yield* mutex.unlock();
       yield invoke(this.schedule());
-      yield* this.stopWait(thread);
+      const seen = yield this.stopWaitCas(thread);
+      thread.preemptCounter--;
+      if (seen !== ThreadStatus.Waiting) yield* this.stopWaitAfter(thread, seen);
       if (mutex !== null) yield* mutex.lock();
     }
   }
