@@ -50,10 +50,15 @@ export const CpuOp = {
   PollExchange: FIRST_EXTENSION_OP + 11,
 } as const;
 
-export const cli = (): Effect => extension(CpuOp.Cli);
-export const sti = (): Effect => extension(CpuOp.Sti);
-export const hlt = (): Effect => extension(CpuOp.Hlt);
-export const stiHlt = (): Effect => extension(CpuOp.StiHlt);
+// Operand-less ops are shared effect objects (effects are read-only once made).
+const CLI = extension(CpuOp.Cli);
+const STI = extension(CpuOp.Sti);
+const HLT = extension(CpuOp.Hlt);
+const STI_HLT = extension(CpuOp.StiHlt);
+export const cli = (): Effect => CLI;
+export const sti = (): Effect => STI;
+export const hlt = (): Effect => HLT;
+export const stiHlt = (): Effect => STI_HLT;
 export const switchTo = (context: CpuContext): Effect => extension(CpuOp.SwitchTo, 0, 0, context);
 /**
  * A spin loop, as one effect: up to `polls` times, compute `periodNs`, then exchange(cell, 0) (a

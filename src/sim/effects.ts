@@ -74,10 +74,15 @@ export const compareAndSwap = (cell: Cell, expected: number, desired: number): E
   effect(Op.CompareAndSwap, cell, expected, desired, null);
 export const fetchAdd = (cell: Cell, delta: number): Effect => effect(Op.FetchAdd, cell, delta, 0, null);
 export const exchange = (cell: Cell, value: number): Effect => effect(Op.Exchange, cell, value, 0, null);
-export const fence = (): Effect => effect(Op.Fence, null, 0, 0, null);
-export const block = (): Effect => effect(Op.Block, null, 0, 0, null);
+// Effects without operands are shared: effects are read-only values once made, so one object serves
+// every yield (an allocation fewer per fence, block and yield).
+const FENCE = effect(Op.Fence, null, 0, 0, null);
+const BLOCK = effect(Op.Block, null, 0, 0, null);
+const YIELD = effect(Op.Yield, null, 0, 0, null);
+export const fence = (): Effect => FENCE;
+export const block = (): Effect => BLOCK;
 export const wake = (runner: object): Effect => effect(Op.Wake, null, 0, 0, runner);
-export const yieldNow = (): Effect => effect(Op.Yield, null, 0, 0, null);
+export const yieldNow = (): Effect => YIELD;
 /** An effect for a runner's extension handler (op >= FIRST_EXTENSION_OP). */
 export const extension = (
   op: number,

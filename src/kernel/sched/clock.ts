@@ -27,7 +27,7 @@ import {
   pvclockTimeNs,
   readPvclockRecord,
 } from "../../hw/index.js";
-import { type Cell, fetchAdd, type Guest, type Simulation } from "../../sim/index.js";
+import { type Cell, type Effect, fetchAdd, type Guest, type Simulation } from "../../sim/index.js";
 
 export interface KernelClockOptions {
   /** 869-clock-backwards-smp-boot: the first CPU to set up its clock publishes it. */
@@ -45,6 +45,8 @@ export class KernelClock {
   readonly last: Cell;
   /** Guest-physical address of the _smp_init word. */
   readonly smpInitAddr: number;
+  /** uptime()'s load of _smp_init, made once (effects are read-only values). */
+  private readonly smpInitLoad: Effect;
   private bootSystemTimeNs = 0;
   private readonly previousReadNs: number[];
   readonly stats = { reads: 0, setups: 0, publishedByCpu: -1, publishedAtNs: -1 };
@@ -58,6 +60,7 @@ export class KernelClock {
     this.initCounter = sim.memory.cell("clock._boot_systemtime_init_counter", cpus);
     this.last = sim.memory.cell("pvclock._last", 0);
     this.smpInitAddr = machine.memory.alloc(8, 64);
+    this.smpInitLoad = physLoad(this.smpInitAddr, 1);
     this.previousReadNs = new Array<number>(cpus).fill(0);
   }
 
@@ -104,7 +107,7 @@ export class KernelClock {
 
   /** pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off). */
   *uptime(cpu: number): Guest<number> {
-    const smpInit = yield physLoad(this.smpInitAddr, 1);
+    const smpInit = yield this.smpInitLoad;
     const value = smpInit === 0 ? 0 : (yield* this.systemTime(cpu)) - this.bootSystemTimeNs;
     this.stats.reads++;
     if (this.options.checkMonotonic) {

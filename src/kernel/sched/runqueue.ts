@@ -53,8 +53,15 @@ export class Runqueue<T extends Queueable> {
   private insertAt(index: number, item: T): void {
     if (this.items.length >= this.limit) throw new Error(`runqueue exceeded ${this.limit} threads`);
     if (this.items.includes(item)) throw new Error(`thread ${item.name} is already in the runqueue`);
-    this.items.splice(index, 0, item);
-    this.keys.splice(index, 0, item.runtimeKey);
+    // Shifted by hand (splice allocates its result array on every call; this runs at every switch).
+    const items = this.items;
+    const keys = this.keys;
+    for (let i = items.length; i > index; i--) {
+      items[i] = items[i - 1]!;
+      keys[i] = keys[i - 1]!;
+    }
+    items[index] = item;
+    keys[index] = item.runtimeKey;
   }
 
   /** The head (lowest runtime); the queue must not be empty (bug 9f0ef3ef). */
@@ -69,8 +76,14 @@ export class Runqueue<T extends Queueable> {
     const index = this.items.indexOf(item);
     if (index < 0) throw new Error(`thread ${item.name} is not in the runqueue`);
     this.checkKey(index);
-    this.items.splice(index, 1);
-    this.keys.splice(index, 1);
+    const items = this.items;
+    const keys = this.keys;
+    for (let i = index + 1; i < items.length; i++) {
+      items[i - 1] = items[i]!;
+      keys[i - 1] = keys[i]!;
+    }
+    items.pop();
+    keys.pop();
   }
 
   has(item: T): boolean {

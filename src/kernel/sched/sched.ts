@@ -277,6 +277,8 @@ export class KThread implements KernelThread, TimerClient {
 /** Per-CPU scheduler state (sched::cpu). */
 export class SchedCpu implements TimerClient {
   readonly runqueue: Runqueue<KThread>;
+  /** The queued threads' runtimes, for ran_for's renormalization (walked only when it happens). */
+  readonly queuedRuntimes: Iterable<ThreadRuntime>;
   readonly runtime = new CpuRuntime();
   /** incoming_wakeups[source cpu]: the threads pushed by each source CPU. */
   readonly incoming: KThread[][];
@@ -303,6 +305,8 @@ export class SchedCpu implements TimerClient {
   ) {
     const memory = kernel.sim.memory;
     this.runqueue = new Runqueue<KThread>((check, message) => kernel.sim.fail(check, message));
+    const runqueue = this.runqueue;
+    this.queuedRuntimes = { [Symbol.iterator]: () => runtimesOf(runqueue) };
     this.incoming = Array.from({ length: cpuCount }, () => []);
     this.mask = memory.cell(`cpu${index}.incoming_wakeups_mask`);
     this.idlePoll = memory.cell(`cpu${index}.idle_poll`);
@@ -381,6 +385,8 @@ export class Kernel implements WaitPort {
   readonly cpus: SchedCpu[];
   readonly threads: KThread[] = [];
   readonly options: Readonly<KernelOptions>;
+  /** reschedule's own instructions as one deferred-compute effect, or null when they cost nothing. */
+  private readonly rescheduleWork: Effect | null;
   readonly clock: KernelClock;
   /** cpu::notifier::_mtx: the global mutex CPU notifiers (the clock's setup_cpu) run under. */
   readonly notifierMutex: LockfreeMutex;
@@ -409,6 +415,7 @@ export class Kernel implements WaitPort {
     options: Partial<KernelOptions> = {},
   ) {
     this.options = { ...DEFAULT_KERNEL_OPTIONS, ...options };
+    this.rescheduleWork = this.options.rescheduleNs > 0 ? deferredCompute(this.options.rescheduleNs) : null;
     this.watching = this.options.progressBoundNs > 0 || this.options.wakeDeliveryBoundNs > 0;
     // The wakeup mask is one cell of safe-integer bits (OSv: 64 bits, max_cpus = 64).
     if (machine.cpus.length > 31)
@@ -875,7 +882,7 @@ export class Kernel implements WaitPort {
     cpu.needReschedule = false;
     // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): CPU time
     // paid before the mask's exchange below, with nothing another CPU can see in between.
-    if (this.options.rescheduleNs > 0) yield deferredCompute(this.options.rescheduleNs);
+    if (this.rescheduleWork !== null) yield this.rescheduleWork;
     // handle_incoming_wakeups, written out: this runs at every switch (a generator call allocates).
     const sources = yield exchange(cpu.mask, 0);
     if (sources !== 0) yield* this.drainSources(cpu, sources);
@@ -899,7 +906,7 @@ export class Kernel implements WaitPort {
     let pQueued = false;
     p.stats.totalCpuNs += interval;
     const renormalizations = cpu.runtime.renormalizeCount;
-    p.runtime.ranFor(cpu.runtime, interval, runtimesOf(cpu.runqueue));
+    p.runtime.ranFor(cpu.runtime, interval, cpu.queuedRuntimes);
     this.sim.assert(
       !Number.isNaN(p.runtime.rtt),
       "sched.runtime-nan",
@@ -1659,8 +1666,7 @@ export class Kernel implements WaitPort {
   }
 }
 
-function runtimesOf(queue: Runqueue<KThread>): ThreadRuntime[] {
-  const out: ThreadRuntime[] = [];
-  for (const thread of queue) out.push(thread.runtime);
-  return out;
+/** The runtimes of a runqueue's threads, as ran_for's renormalization walks them (lazily: rare). */
+function* runtimesOf(queue: Runqueue<KThread>): Generator<ThreadRuntime> {
+  for (const thread of queue) yield thread.runtime;
 }
