@@ -48,8 +48,10 @@ export interface CostModel {
 // Calibrated against OSv's misc-ctxsw (osv-internals.md §11: ≈313–347 ns per switch colocated,
 // ≈558–598 ns apart) with scenarios/sched/ctxsw.yaml: atomicNs 4, switchContextNs 30 and
 // cacheTransferNs 50, with the scheduler model's 100 ns of reschedule work (KernelOptions
-// rescheduleNs) and 40 idle polls, give 318 ns colocated and 574 ns apart, memory ops paying their
-// latency and line transfers before they take effect (hw/cpu.ts). (Before that change, 60 ns
+// rescheduleNs, paid before its first memory op) and OSv's 10,000 idle polls, give 318 ns colocated
+// and 574 ns apart (unchanged since the idle loop polled 40 times, and since cli, sti and clock reads
+// became CPU-local ops), memory ops paying their latency and line transfers before they take effect
+// (hw/cpu.ts). (Before that change, 60 ns
 // transfers charged after the effect gave 316 / 592 ns.) (An earlier calibration,
 // 384 / 584 ns with cacheTransferNs 80 and no reschedule work, leaned on an APIC timer write per
 // colocated switch that OSv does not do: its timer_set leaves a cancelled preemption deadline

@@ -240,6 +240,9 @@ class VectorSet {
   private readonly words = new Uint32Array(8);
   /** Vectors in the set (the common empty case answers highest() without a scan). */
   private count = 0;
+  get empty(): boolean {
+    return this.count === 0;
+  }
   has(vector: number): boolean {
     return (this.words[vector >> 5]! & (1 << (vector & 31))) !== 0;
   }
@@ -902,6 +905,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
 
   /** Delivers the highest deliverable vector by pushing its handler's frame. */
   private takeInterrupt(context: CpuContext): void {
+    // Checked before every guest step: the common case, nothing pending, answers at once.
+    if (this.irr.empty) return;
     const vector = this.deliverableVector();
     if (vector < 0) return;
     const handler = this.handlers[vector];

@@ -16,7 +16,8 @@
 // per-CPU kernel threads do. Migration (§2.10: the load balancer, pin(), pin(t, cpu)) moves a
 // thread's runtime (export / update_after_sleep) and its armed timers (suspend / resume_timers);
 // real-time priorities follow §2.11 (no time slice), detached threads go to a reaper thread (§2.13).
-// Deliberate simplifications: reschedule's own work is one compute (`rescheduleNs`); an idle poll
+// Deliberate simplifications: reschedule's own work is one compute (`rescheduleNs`), deferred to
+// its first memory op (the mask exchange: nothing between them is visible to another CPU); an idle poll
 // iteration is `idlePollNs` of compute, and quiet polls are waited out on the wakeup mask rather than
 // simulated one by one (hw/cpu.ts pollExchange); the incoming wakeup queues are one effect per
 // push and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s
