@@ -675,11 +675,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
    */
   override heldEffectDue(): number {
     const frame = this.computeFrame!;
-    this.sim.assert(
-      frame.held === this.heldEffect && this.awaiting === Awaiting.Compute,
-      "vcpu.held",
-      () => `${this.name}: the held effect is not the computing frame's`,
-    );
+    if (!(frame.held === this.heldEffect && this.awaiting === Awaiting.Compute))
+      this.sim.fail("vcpu.held", `${this.name}: the held effect is not the computing frame's`);
     const transfer = this.rechargeHeld(frame);
     if (transfer > 0) {
       this.stats.busyNs += transfer;
@@ -776,7 +773,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
         const periodNs = this.pollPeriodNs(poll);
         // Quiet from here while the line stays here and nobody writes it: wait through the polls.
         if (periodNs > 0 && cell.lastWriter === this.memoryAgent && cell.value === 0) {
-          this.sim.assert(cell.watcher === null, "vcpu.poll", () => `${cell.name} is already watched`);
+          if (cell.watcher !== null) this.sim.fail("vcpu.poll", `${cell.name} is already watched`);
           cell.watcher = this;
           this.watchFrame = frame;
           poll.watchStartNs = this.sim.now;
@@ -845,14 +842,15 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   /** CellWatcher: another CPU wrote the cell a poll loop waits on. */
   cellWritten(cell: Cell, agent: number): void {
     if (agent === this.memoryAgent) return;
-    this.sim.assert(
-      this.watchFrame !== null &&
+    if (
+      !(
+        this.watchFrame !== null &&
         this.watchFrame.poll?.cell === cell &&
         this.state === RunnerState.Waiting &&
-        this.awaiting === Awaiting.Compute,
-      "vcpu.poll",
-      () => `${this.name}: told of a write to ${cell.name} it does not wait on`,
-    );
+        this.awaiting === Awaiting.Compute
+      )
+    )
+      this.sim.fail("vcpu.poll", `${this.name}: told of a write to ${cell.name} it does not wait on`);
     const remainingNs = this.sim.cancelWait(this);
     this.stats.busyNs -= remainingNs;
     this.endWatch();
@@ -918,11 +916,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     // The spurious vector is delivered without entering service and needs no EOI.
     if (vector !== SPURIOUS_VECTOR) {
       // Priority gating makes this impossible: a vector never re-enters service before its EOI.
-      this.sim.assert(
-        !this.isr.has(vector),
-        "vcpu.isr",
-        () => `${this.name}: vector ${vector} in service twice`,
-      );
+      if (this.isr.has(vector)) this.sim.fail("vcpu.isr", `${this.name}: vector ${vector} in service twice`);
       this.isr.add(vector);
     }
     const interrupted = context.frames[context.frames.length - 1]!;
@@ -964,7 +958,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   private interruptReturn(context: CpuContext, frame: Frame): void {
     const popped = context.frames.pop();
     this.sim.assert(popped === frame && frame.vector >= 0, "vcpu.iret", "iret without an interrupt frame");
-    this.sim.assert(!this.interruptFlag, "vcpu.iret", () => `${this.name}: iret with IF=1`);
+    if (this.interruptFlag) this.sim.fail("vcpu.iret", `${this.name}: iret with IF=1`);
     this.interruptFlag = frame.savedInterruptsEnabled;
   }
 
@@ -1014,7 +1008,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   private performSwitch(target: unknown): number {
     if (!(target instanceof CpuContext)) throw new TypeError(`${this.name}: switchTo needs a CpuContext`);
     // OSv switches only from reschedule_from_interrupt, with interrupts disabled.
-    this.sim.assert(!this.interruptFlag, "vcpu.switch_irq", () => `${this.name}: switch_to with IF=1`);
+    if (this.interruptFlag) this.sim.fail("vcpu.switch_irq", `${this.name}: switch_to with IF=1`);
     const previous = this.context!;
     this.claim(target);
     previous.cpu = null;
@@ -1025,12 +1019,11 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
 
   /** Makes `context` current here; a context is current on at most one CPU, and never twice. */
   private claim(context: CpuContext): void {
-    this.sim.assert(
-      context.cpu === null && !context.done,
-      "vcpu.context_owner",
-      () =>
+    if (!(context.cpu === null && !context.done))
+      this.sim.fail(
+        "vcpu.context_owner",
         `${this.name}: context '${context.name}' is ${context.done ? "finished" : `current on ${context.cpu?.name}`}`,
-    );
+      );
     context.cpu = this;
   }
 }

@@ -327,7 +327,11 @@ export class Simulation {
     this.stopReason ??= reason;
   }
 
-  /** Fails the run with an invariant violation unless `condition` holds. */
+  /**
+   * Fails the run with an invariant violation unless `condition` holds. A message closure is
+   * allocated at every call, held or not: on hot paths write `if (!cond) sim.fail(check, message)`
+   * (the scheduler's switch path allocated about 1.7 KB per switch in them).
+   */
   assert(condition: boolean, check: string, message: string | (() => string)): void {
     if (!condition) this.fail(check, typeof message === "string" ? message : message());
   }

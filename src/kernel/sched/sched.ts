@@ -602,7 +602,7 @@ export class Kernel implements WaitPort {
 
   /** join(): wait until destroy() marks the thread terminated (or return if destroy already ran). */
   private *joinThread(thread: KThread): Guest<void> {
-    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `join of freed thread ${thread.name}`);
+    if (thread.reaped) this.sim.fail("sched.use-after-free", `join of freed thread ${thread.name}`);
     const me = this.current();
     const claimed = yield compareAndSwap(thread.joiner, 0, me.id);
     if (claimed !== 0) return; // destroy() already ran
@@ -613,7 +613,7 @@ export class Kernel implements WaitPort {
 
   /** thread::detach(): whoever of detach() and complete() comes second hands the thread to the reaper. */
   *detach(thread: KThread): Guest<void> {
-    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `detach of freed thread ${thread.name}`);
+    if (thread.reaped) this.sim.fail("sched.use-after-free", `detach of freed thread ${thread.name}`);
     const reaper = this.newReaper();
     if (reaper !== null) yield* this.startThread(reaper);
     thread.detached = true;
@@ -781,12 +781,11 @@ export class Kernel implements WaitPort {
 
   private statusStored(thread: KThread, from: number, to: number, old: number): void {
     this.statusChanged(thread, from, to);
-    this.sim.assert(
-      old === from,
-      "sched.status-transition",
-      () =>
+    if (old !== from)
+      this.sim.fail(
+        "sched.status-transition",
         `${thread.name}: expected ${THREAD_STATUS_NAMES[from]} before ${THREAD_STATUS_NAMES[to]}, found ${THREAD_STATUS_NAMES[old] ?? old}`,
-    );
+      );
   }
 
   // ---- where am I --------------------------------------------------------------------------------
@@ -870,11 +869,11 @@ export class Kernel implements WaitPort {
 
   *reschedule(cpu: SchedCpu, fromYield: boolean, preemptAfterNs = THYST_NS): Guest<void> {
     // cpu::schedule() is static since #178 (ee92f736): one CPU's scheduler never runs on another.
-    this.sim.assert(
-      cpu.vcpu === this.sim.currentRunner,
-      "sched.wrong-cpu",
-      () => `cpu${cpu.index}'s reschedule runs on ${this.sim.currentRunner?.name ?? "no vCPU"}`,
-    );
+    if (cpu.vcpu !== this.sim.currentRunner)
+      this.sim.fail(
+        "sched.wrong-cpu",
+        `cpu${cpu.index}'s reschedule runs on ${this.sim.currentRunner?.name ?? "no vCPU"}`,
+      );
     this.sim.assert(
       !cpu.vcpu.interruptsEnabled,
       "sched.reschedule-irq",
@@ -894,25 +893,15 @@ export class Kernel implements WaitPort {
     if (interval <= 0) interval = CONTEXT_SWITCH_PENALTY_NS;
     const p = cpu.current;
     const pStatus = yield load(p.status);
-    this.sim.assert(
-      pStatus !== ThreadStatus.Queued,
-      "sched.running-not-queued",
-      () => `${p.name} is current but queued`,
-    );
-    this.sim.assert(
-      !cpu.runqueue.has(p),
-      "sched.running-not-queued",
-      () => `running thread ${p.name} is in the runqueue`,
-    );
+    if (pStatus === ThreadStatus.Queued)
+      this.sim.fail("sched.running-not-queued", `${p.name} is current but queued`);
+    if (cpu.runqueue.has(p))
+      this.sim.fail("sched.running-not-queued", `running thread ${p.name} is in the runqueue`);
     let pQueued = false;
     p.stats.totalCpuNs += interval;
     const renormalizations = cpu.runtime.renormalizeCount;
     p.runtime.ranFor(cpu.runtime, interval, cpu.queuedRuntimes);
-    this.sim.assert(
-      !Number.isNaN(p.runtime.rtt),
-      "sched.runtime-nan",
-      () => `${p.name}'s runtime became NaN`,
-    );
+    if (Number.isNaN(p.runtime.rtt)) this.sim.fail("sched.runtime-nan", `${p.name}'s runtime became NaN`);
     // Renormalization rescales every queued runtime alike (the order holds); nothing else may change them.
     if (cpu.runtime.renormalizeCount !== renormalizations) cpu.runqueue.rescaled();
     if (pStatus === ThreadStatus.Running) {
@@ -940,11 +929,7 @@ export class Kernel implements WaitPort {
     const nOld = yield this.statusStore(n, ThreadStatus.Queued, ThreadStatus.Running);
     this.statusStored(n, ThreadStatus.Queued, ThreadStatus.Running, nOld);
     n.runtime.hysteresisRunStart(cpu.runtime, !this.has("cec13e02-idle-nan"));
-    this.sim.assert(
-      !Number.isNaN(n.runtime.rtt),
-      "sched.runtime-nan",
-      () => `${n.name}'s runtime became NaN`,
-    );
+    if (Number.isNaN(n.runtime.rtt)) this.sim.fail("sched.runtime-nan", `${n.name}'s runtime became NaN`);
     this.sim.assert(n !== p, "sched.switch-to-self", `${p.name} switched to itself`);
     this.checkPlacement(n, cpu);
     if (pQueued && p !== cpu.idle) n.runtime.addContextSwitchPenalty(cpu.runtime);
@@ -990,16 +975,16 @@ export class Kernel implements WaitPort {
 
   /** A thread runs only on its home CPU, and a pinned one only where it was pinned. */
   private checkPlacement(thread: KThread, cpu: SchedCpu): void {
-    this.sim.assert(
-      thread.cpu === cpu,
-      "sched.home-cpu",
-      () => `${thread.name} (home cpu${thread.cpu.index}) switched in on cpu${cpu.index}`,
-    );
-    this.sim.assert(
-      !thread.pinned || thread.pinnedCpu === cpu,
-      "sched.pinned-elsewhere",
-      () => `${thread.name}, pinned to cpu${thread.pinnedCpu?.index}, switched in on cpu${cpu.index}`,
-    );
+    if (thread.cpu !== cpu)
+      this.sim.fail(
+        "sched.home-cpu",
+        `${thread.name} (home cpu${thread.cpu.index}) switched in on cpu${cpu.index}`,
+      );
+    if (!(!thread.pinned || thread.pinnedCpu === cpu))
+      this.sim.fail(
+        "sched.pinned-elsewhere",
+        `${thread.name}, pinned to cpu${thread.pinnedCpu?.index}, switched in on cpu${cpu.index}`,
+      );
   }
 
   /**
@@ -1035,11 +1020,11 @@ export class Kernel implements WaitPort {
       } else {
         yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
         thread.runtime.updateAfterSleep(cpu.runtime);
-        this.sim.assert(
-          this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread),
-          "sched.one-runqueue",
-          () => `woken thread ${thread.name} is already queued or running somewhere`,
-        );
+        if (!this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread))
+          this.sim.fail(
+            "sched.one-runqueue",
+            `woken thread ${thread.name} is already queued or running somewhere`,
+          );
         cpu.runqueue.insertEqual(thread);
         yield* this.resumeTimers(thread, cpu);
       }
@@ -1050,16 +1035,10 @@ export class Kernel implements WaitPort {
 
   *waitUntil(predicate: () => Guest<boolean>): Guest<void> {
     const thread = this.current();
-    this.sim.assert(
-      this.cpuOf().vcpu.interruptsEnabled,
-      "sched.wait-irq",
-      () => `${thread.name} waits with interrupts off`,
-    );
-    this.sim.assert(
-      thread.preemptCounter === 0,
-      "sched.wait-preempt",
-      () => `${thread.name} waits with preemption off`,
-    );
+    if (!this.cpuOf().vcpu.interruptsEnabled)
+      this.sim.fail("sched.wait-irq", `${thread.name} waits with interrupts off`);
+    if (thread.preemptCounter !== 0)
+      this.sim.fail("sched.wait-preempt", `${thread.name} waits with preemption off`);
     yield invoke(this.waitUntilLocked(null, predicate));
   }
 
@@ -1074,18 +1053,12 @@ export class Kernel implements WaitPort {
   /** The rest of stop_wait once its CAS saw `seen` (not waiting: a wake is in progress). */
   private *stopWaitAfter(thread: KThread, seen: number): Guest<void> {
     for (let rounds = 0; ; rounds++) {
-      this.sim.assert(
-        rounds < 100_000,
-        "sched.stop-wait",
-        () => `${thread.name}: status stuck at ${THREAD_STATUS_NAMES[seen]}`,
-      );
+      if (rounds >= 100_000)
+        this.sim.fail("sched.stop-wait", `${thread.name}: status stuck at ${THREAD_STATUS_NAMES[seen]}`);
       const status = yield load(thread.status);
       if (status === ThreadStatus.Running) return;
-      this.sim.assert(
-        status === ThreadStatus.Waking || status === ThreadStatus.SendingLock,
-        "sched.stop-wait",
-        () => `${thread.name}: stop_wait found ${THREAD_STATUS_NAMES[status]}`,
-      );
+      if (!(status === ThreadStatus.Waking || status === ThreadStatus.SendingLock))
+        this.sim.fail("sched.stop-wait", `${thread.name}: stop_wait found ${THREAD_STATUS_NAMES[status]}`);
       yield* this.schedule();
     }
   }
@@ -1098,11 +1071,8 @@ export class Kernel implements WaitPort {
   private *waitUntilLocked(mutex: LockfreeMutex | null, predicate: () => Guest<boolean>): Guest<void> {
     const thread = this.current();
     for (let rounds = 0; ; rounds++) {
-      this.sim.assert(
-        rounds < 1_000_000,
-        "sched.wait-rounds",
-        () => `${thread.name}: a million spurious wakeups`,
-      );
+      if (rounds >= 1_000_000)
+        this.sim.fail("sched.wait-rounds", `${thread.name}: a million spurious wakeups`);
       this.preemptDisableHere();
       const old = yield this.statusStore(thread, ThreadStatus.Running, ThreadStatus.Waiting);
       this.statusStored(thread, ThreadStatus.Running, ThreadStatus.Waiting, old);
@@ -1134,12 +1104,12 @@ export class Kernel implements WaitPort {
   private *wakeImpl(target: KernelThread, fromMutex: boolean): Guest<void> {
     const thread = this.threads[target.id - 1];
     if (thread === undefined) throw new Error(`wake: no thread ${target.id}`);
-    this.sim.assert(!thread.reaped, "sched.use-after-free", () => `wake of freed thread ${thread.name}`);
+    if (thread.reaped) this.sim.fail("sched.use-after-free", `wake of freed thread ${thread.name}`);
     // wake() runs under rcu_read_lock: preemption is off from the compare-and-swap on.
     this.preemptDisableHere();
     let expected: number = ThreadStatus.Waiting;
     for (let rounds = 0; ; rounds++) {
-      this.sim.assert(rounds < 100_000, "sched.wake-rounds", () => `${thread.name}: wake_impl looped`);
+      if (rounds >= 100_000) this.sim.fail("sched.wake-rounds", `${thread.name}: wake_impl looped`);
       const seen = yield compareAndSwap(thread.status, expected, ThreadStatus.Waking);
       if (seen === expected) break;
       // Not in an allowed state: the wake is discarded.
@@ -1380,11 +1350,8 @@ export class Kernel implements WaitPort {
     );
     yield* this.startThread(wakeme);
     const flags = yield cli();
-    this.sim.assert(
-      this.cpuOf() === source,
-      "sched.wrong-cpu",
-      () => `${t.name} left cpu${source.index} while pinned`,
-    );
+    if (this.cpuOf() !== source)
+      this.sim.fail("sched.wrong-cpu", `${t.name} left cpu${source.index} while pinned`);
     this.moveThread(t, source, target);
     t.pinnedCpu = target;
     // update_after_sleep against the target's normalizer, read from here as OSv does (a racy read).
@@ -1406,7 +1373,7 @@ export class Kernel implements WaitPort {
    */
   *pinOther(t: KThread, target: SchedCpu): Guest<void> {
     if (t === this.current()) return yield* this.pinSelf(target);
-    this.sim.assert(!t.reaped, "sched.use-after-free", () => `pin of freed thread ${t.name}`);
+    if (t.reaped) this.sim.fail("sched.use-after-free", `pin of freed thread ${t.name}`);
     const helper = this.newThread(`${t.name}.pinner`, () => this.pinHelper(t, target), {
       cpu: t.cpu.index,
       pinned: true,
@@ -1421,7 +1388,7 @@ export class Kernel implements WaitPort {
     for (let moves = 0; ; moves++) {
       const home = this.cpus[yield load(t.homeCpu)]!;
       if (home === this.cpuOf()) break;
-      this.sim.assert(moves < 1000, "sched.pin-chase", () => `${t.name} outran its pin helper 1000 times`);
+      if (moves >= 1000) this.sim.fail("sched.pin-chase", `${t.name} outran its pin helper 1000 times`);
       yield irqRestore(flags);
       yield* this.pinSelf(home);
       flags = yield cli();
@@ -1439,7 +1406,7 @@ export class Kernel implements WaitPort {
     }
     // t holds a temporary migration lock: hold one more (t stays here), sleep 1 ms, retry.
     for (let retries = 0; t.migrationLockCounter > 0; retries++) {
-      this.sim.assert(retries < 100_000, "sched.pin-retry", () => `${t.name} never left migrate_disable`);
+      if (retries >= 100_000) this.sim.fail("sched.pin-retry", `${t.name} never left migrate_disable`);
       t.migrationLockCounter++;
       this.pinRetries++;
       yield irqRestore(flags);
@@ -1464,11 +1431,11 @@ export class Kernel implements WaitPort {
       const old = yield exchange(t.status, ThreadStatus.Waking);
       this.statusChanged(t, old, ThreadStatus.Waking);
       // A racing wake() may have stored waking first: storing it again is harmless.
-      this.sim.assert(
-        old === ThreadStatus.Waiting || old === ThreadStatus.Waking,
-        "sched.status-transition",
-        () => `${t.name}: pin stored waking over ${THREAD_STATUS_NAMES[old] ?? old}`,
-      );
+      if (!(old === ThreadStatus.Waiting || old === ThreadStatus.Waking))
+        this.sim.fail(
+          "sched.status-transition",
+          `${t.name}: pin stored waking over ${THREAD_STATUS_NAMES[old] ?? old}`,
+        );
     }
     const status = yield load(t.status);
     if (status === ThreadStatus.Queued) {
@@ -1507,11 +1474,8 @@ export class Kernel implements WaitPort {
   *migrateEnable(): Guest<void> {
     const t = this.current();
     t.migrationLockCounter--;
-    this.sim.assert(
-      t.migrationLockCounter >= 0,
-      "sched.migrate-counter",
-      () => `${t.name}: migrate_enable without migrate_disable`,
-    );
+    if (t.migrationLockCounter < 0)
+      this.sim.fail("sched.migrate-counter", `${t.name}: migrate_enable without migrate_disable`);
   }
 
   // ---- boot --------------------------------------------------------------------------------------
