@@ -525,20 +525,41 @@ function* publishLast(timeNs: number, last: Cell): Guest<number> {
   throw new Error(`kvmclock 'last': CAS failed ${MAX_CAS_RETRIES} times`);
 }
 
+/** The one-step read of the record at `addr` (see pvclockReadOwn); callers may make it once and reuse it. */
+export const pvclockReadOp = (addr: number): Effect => extension(ClockOp.PvclockRead, addr);
+
+/**
+ * The system time a one-step read answered (`packed`, the op's result) when it needs nothing more:
+ * a complete read (even version) with TSC_STABLE set and valid. Otherwise -1: the caller goes on with
+ * kvmclockSystemTimeOwn(…, packed), which retries an odd version or publishes through `last`.
+ */
+export function stableOwnTime(packed: number, validFlags: number): number {
+  if (packed < 0 || packed % 2 !== 1 || (validFlags & PVCLOCK_TSC_STABLE_BIT) === 0) return -1;
+  return Math.floor(packed / 2);
+}
+
 /**
  * kvmclockSystemTime of the running CPU's own record, read in one step as pvclockReadOwn does: the
  * same effects and answer, written as one generator with no intermediate object (the scheduler reads
- * the clock at every switch).
+ * the clock at every switch). `first`: the result of a read the caller already made (stableOwnTime's
+ * fast path), or undefined to start with a read.
  */
-export function* kvmclockSystemTimeOwn(addr: number, last: Cell, validFlags: number): Guest<number> {
-  for (let attempt = 1; attempt <= MAX_SEQLOCK_RETRIES; attempt++) {
-    const packed = yield extension(ClockOp.PvclockRead, addr);
-    if (packed < 0) continue;
-    const timeNs = Math.floor(packed / 2);
-    if ((packed % 2 === 1 ? PVCLOCK_TSC_STABLE_BIT : 0) & validFlags & PVCLOCK_TSC_STABLE_BIT) return timeNs;
-    return yield* publishLast(timeNs, last);
+export function* kvmclockSystemTimeOwn(
+  addr: number,
+  last: Cell,
+  validFlags: number,
+  first?: number,
+): Guest<number> {
+  const read = pvclockReadOp(addr);
+  let packed = first ?? (yield read);
+  for (let attempt = 1; packed < 0; attempt++) {
+    if (attempt >= MAX_SEQLOCK_RETRIES)
+      throw new Error(`pvclock read at ${addr}: version still odd after ${MAX_SEQLOCK_RETRIES} tries`);
+    packed = yield read;
   }
-  throw new Error(`pvclock read at ${addr}: version still odd after ${MAX_SEQLOCK_RETRIES} tries`);
+  const timeNs = Math.floor(packed / 2);
+  if ((packed % 2 === 1 ? PVCLOCK_TSC_STABLE_BIT : 0) & validFlags & PVCLOCK_TSC_STABLE_BIT) return timeNs;
+  return yield* publishLast(timeNs, last);
 }
 
 /** Reads the wall-clock record (the wall time at kvmclock 0) with the same seqlock. */

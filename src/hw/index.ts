@@ -29,6 +29,7 @@ export {
   type PvclockScale,
   performPvclockRead,
   pvclockRead,
+  pvclockReadOp,
   pvclockReadOwn,
   pvclockScale,
   pvclockScaleDelta,
@@ -37,6 +38,7 @@ export {
   readPvclockRecord,
   readWallClock,
   resolveKvmClockOptions,
+  stableOwnTime,
   Tsc,
 } from "./clock.js";
 export { type CostModel, DEFAULT_COST_MODEL, resolveCostModel } from "./cost.js";

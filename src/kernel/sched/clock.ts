@@ -24,8 +24,10 @@ import {
   PVCLOCK_TSC_STABLE_BIT,
   physLoad,
   physStore,
+  pvclockReadOp,
   pvclockTimeNs,
   readPvclockRecord,
+  stableOwnTime,
 } from "../../hw/index.js";
 import { type Cell, type Effect, fetchAdd, type Guest, type Simulation } from "../../sim/index.js";
 
@@ -47,6 +49,8 @@ export class KernelClock {
   readonly smpInitAddr: number;
   /** uptime()'s load of _smp_init, made once (effects are read-only values). */
   private readonly smpInitLoad: Effect;
+  /** Each CPU's one-step read of its own pvclock record, made once. */
+  private readonly ownReads: Effect[];
   private bootSystemTimeNs = 0;
   private readonly previousReadNs: number[];
   readonly stats = { reads: 0, setups: 0, publishedByCpu: -1, publishedAtNs: -1 };
@@ -61,6 +65,7 @@ export class KernelClock {
     this.last = sim.memory.cell("pvclock._last", 0);
     this.smpInitAddr = machine.memory.alloc(8, 64);
     this.smpInitLoad = physLoad(this.smpInitAddr, 1);
+    this.ownReads = machine.kvmclock.recordAddrs.map((addr) => pvclockReadOp(addr));
     this.previousReadNs = new Array<number>(cpus).fill(0);
   }
 
@@ -105,10 +110,27 @@ export class KernelClock {
     return kvmclockSystemTimeOwn(kvmclock.recordAddrs[cpu]!, this.last, kvmclock.validFlags);
   }
 
-  /** pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off). */
+  /**
+   * pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off). The common case, a
+   * complete read with a trusted TSC_STABLE, takes no generator call (this runs at every switch):
+   * kvmclockSystemTimeOwn continues from that first read only when it needs more.
+   */
   *uptime(cpu: number): Guest<number> {
     const smpInit = yield this.smpInitLoad;
-    const value = smpInit === 0 ? 0 : (yield* this.systemTime(cpu)) - this.bootSystemTimeNs;
+    let value = 0;
+    if (smpInit !== 0) {
+      const kvmclock = this.machine.kvmclock;
+      const packed = yield this.ownReads[cpu]!;
+      let time = stableOwnTime(packed, kvmclock.validFlags);
+      if (time < 0)
+        time = yield* kvmclockSystemTimeOwn(
+          kvmclock.recordAddrs[cpu]!,
+          this.last,
+          kvmclock.validFlags,
+          packed,
+        );
+      value = time - this.bootSystemTimeNs;
+    }
     this.stats.reads++;
     if (this.options.checkMonotonic) {
       const previous = this.previousReadNs[cpu]!;
