@@ -727,7 +727,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     }
     if (this.chargedBefore[op] === 1) {
       this.holdEffect(frame, effect);
-      if (frame.owedNs > 0) return null;
+      // With nothing pending, the step loop's next pass would only issue the compute: do it here.
+      if (frame.owedNs > 0) return this.irr.empty ? this.issueCompute(frame) : null;
       frame.held = null;
       return this.issue(effect);
     }
