@@ -39,4 +39,17 @@ describe("shipped scenarios", () => {
       expect(result.checks.length, `${file} runs no check`).toBeGreaterThan(0);
     }, 60_000);
   }
+
+  it("misc-loadbalance with three hogs shares the CPUs on other seeds too", () => {
+    // On identical simulated CPUs the two balancers phase-lock; without the scenario's timing noise
+    // about half of all seeds moved nothing after the first 100 ms (each hog then got 50% or 100%).
+    const { scenario } = loadScenarioFile(join(ROOT, "scenarios/sched/loadbalance-3hogs.yaml"));
+    const failing: string[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const result = buildScenario(scenario, { seed }).run();
+      const failed = result.checks.filter((c) => c.status !== "pass");
+      if (result.outcome !== "ok" || failed.length > 0) failing.push(`seed ${seed}: ${result.reason}`);
+    }
+    expect(failing).toEqual([]);
+  }, 120_000);
 });
