@@ -304,13 +304,11 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
    * Non-zero for the CPU-local ops, performed inside the guest's step as they are yielded (recorded
    * as events, never dispatched): cli and sti, which touch only this CPU's IF, and the clock reads,
    * which read what only time changes (the TSC; this CPU's own pvclock record, which only the host's
-   * timed updates write). Another runner's effect at the same instant cannot tell whether it came
-   * before or after them, except that an interrupt raised at the very instant of an sti is taken
-   * after the guest's next effect rather than at once (the order an interrupt arriving a moment later
-   * gives). switch_to is not local: which CPU a context is current on is shared state (two CPUs
-   * switching to one context is a race the model must be able to show). LOCAL_ANYTIME ops may run
-   * while deferred time is owed; the clock reads, whose answer depends on when they run, only when
-   * none is.
+   * timed updates write). They run locally only when no timed event is due at this instant (see
+   * mayRunLocally), so interrupts raised and records updated by timed events land as they would
+   * around a dispatched op; other runners' effects at the same instant cannot tell the two orders
+   * apart. switch_to is not local: which CPU a context is current on is shared state (two CPUs
+   * switching to one context is a race the model must be able to show).
    */
   private readonly localOp = new Uint8Array(128);
   private context: CpuContext | null = null;
@@ -694,13 +692,15 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       const ns = effect.a;
       if (!(Number.isSafeInteger(ns) && ns >= 0))
         throw new RangeError(`${this.name}: compute(${ns}) needs whole ns >= 0`);
-      // A deferred compute joins owed time that is itself deferred; otherwise it is paid at once.
-      frame.owedDeferred = effect.b === COMPUTE_DEFERRED && (frame.owedNs === 0 || frame.owedDeferred);
+      // A deferred compute joins owed time that is itself deferred; a plain one (even of 0 ns: a way
+      // to make owed time pass here) is paid at once, with all that is owed.
+      if (effect.b !== COMPUTE_DEFERRED) frame.owedDeferred = false;
+      else if (ns > 0) frame.owedDeferred = frame.owedNs === 0 || frame.owedDeferred;
       frame.owedNs += ns;
       return null;
     }
     const local = this.localOp[op]!;
-    if (local !== 0 && (frame.owedNs === 0 || (local === LOCAL_ANYTIME && frame.owedDeferred))) {
+    if (local !== 0 && this.mayRunLocally(frame, op, local)) {
       this.performLocal(effect);
       return null;
     }
@@ -861,12 +861,32 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
 
   /** Holds a memory op until its cost and any line transfer are paid (see opCostNs). */
   private holdEffect(frame: Frame, effect: Effect): void {
-    frame.owedNs += this.opCostNs[effect.op]! + this.transferCost(effect.cell);
+    if (frame.owedNs > 0) {
+      // Deferred time comes first: the line is fetched when the op runs, so its transfer is decided
+      // then (rechargeHeld, as for a line taken meanwhile), not by who wrote it before that time.
+      frame.owedNs += this.opCostNs[effect.op]!;
+      frame.heldWriter = this.memoryAgent;
+    } else {
+      frame.owedNs += this.opCostNs[effect.op]! + this.transferCost(effect.cell);
+      frame.heldWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
+    }
     frame.owedDeferred = false;
-    frame.heldWriter = effect.cell === null ? -1 : effect.cell.lastWriter;
     frame.heldAgent = this.memoryAgent;
     frame.heldRecharges = 0;
     frame.held = effect;
+  }
+
+  /**
+   * Whether a local op may run now, inside the step. Never while a timed event is due at this instant
+   * (a dispatched op would run after it: an interrupt raised then, a host clock update). An op that
+   * changes IF or reads the clock waits for owed time, so interrupts and reads land where they did
+   * when it was paid first; a cli or sti that leaves IF as it is may run while deferred time is owed.
+   */
+  private mayRunLocally(frame: Frame, op: number, local: number): boolean {
+    if (this.sim.timedEventDue) return false;
+    if (frame.owedNs === 0) return true;
+    if (local !== LOCAL_ANYTIME || !frame.owedDeferred) return false;
+    return op === CpuOp.Cli ? !this.interruptFlag : this.interruptFlag;
   }
 
   /** Performs a CPU-local op inside the step (see localOp): recorded as an event, not dispatched. */

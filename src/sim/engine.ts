@@ -209,6 +209,10 @@ export class Simulation {
   get now(): number {
     return this.nowNs;
   }
+  /** Whether a timed event (maybe a stale one) is due at the current instant and has not fired. */
+  get timedEventDue(): boolean {
+    return this.queue.size > 0 && this.queue.peekTime() <= this.nowNs;
+  }
   /** Dispatches so far (the index the next dispatch gets). */
   get eventCount(): number {
     return this.dispatches;
@@ -308,7 +312,7 @@ export class Simulation {
 
   /**
    * Records an effect `runner` performed inside its own guest code (a vCPU's CPU-local op, such as
-   * cli or switch_to): an event of the trace and a step, but not a scheduling point, because nothing
+   * cli or a clock read): an event of the trace and a step, but not a scheduling point, because nothing
    * another runner does at the same instant can tell the two orders apart.
    */
   recordLocal(runner: Runner, kind: number, value: number): void {

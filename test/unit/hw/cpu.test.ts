@@ -572,37 +572,31 @@ describe("Vcpu local ops and deferred time", () => {
   }
 
   it("cli and sti are events of the trace but never scheduling points", () => {
-    // Two CPUs run the same code in lockstep: every sti and cli lands on the same instant on both.
-    const x = (sim: Simulation) => sim.memory.cell("x", 0);
-    let cells: ReturnType<typeof x>[] = [];
+    // Two CPUs reach each store at the same instant (a scheduling choice), then cli or sti while the
+    // other CPU's store is still pending: a dispatched cli would be one more choice, a local one none.
+    let cells: ReturnType<Simulation["memory"]["cell"]>[] = [];
+    let n = 0;
     const { result, events, schedulingChoices } = traced((sim) => {
-      if (cells.length === 0) cells = [x(sim), x(sim)];
-      let n = 0;
+      if (cells.length === 0) cells = [0, 1, 2, 3].map((i) => sim.memory.cell(`c${i}`, 0));
+      const mine = n++;
       return function* (): Guest<void> {
-        const cell = cells[n++ % 2]!;
-        for (let i = 0; i < 3; i++) {
-          const flags = yield cli();
-          yield compute(10);
-          yield irqRestore(flags);
-        }
-        yield store(cell, 1);
+        yield compute(10);
+        yield store(cells[mine]!, 1);
+        yield cli();
+        yield store(cells[mine + 2]!, 1);
+        yield sti();
       };
     }, 2);
     expect(result.outcome).toBe("ok");
-    // Both CPUs' cli/sti are recorded, as many as the code ran, in pairs at the same instants...
-    const flagEvents = events.filter((e) => /^(cli|sti)@/.test(e));
-    expect(flagEvents.length).toBe(12);
-    const perInstant = new Map<string, number>();
-    for (const e of flagEvents) perInstant.set(e, (perInstant.get(e) ?? 0) + 1);
-    for (const count of perInstant.values()) expect(count % 2).toBe(0);
-    // ...but no scheduling choice comes before the stores at 37 ns (the last sti is at 35 ns; its and
-    // the store's 1 ns are paid before the store): each cli and sti ran inside its CPU's step.
-    expect(perInstant.get("sti@35")).toBe(2);
-    expect(schedulingChoices.length).toBeGreaterThan(0);
-    expect(schedulingChoices.every((c) => c === "sched@37")).toBe(true);
+    // Both CPUs' cli and sti are recorded...
+    expect(events.filter((e) => e.startsWith("cli@"))).toEqual(["cli@11", "cli@11"]);
+    expect(events.filter((e) => e.startsWith("sti@"))).toEqual(["sti@13", "sti@13"]);
+    // ...but at 11 ns the only choice is between the two stores: the first CPU's cli runs while the
+    // other's store is still pending, and a dispatched cli would have been a second choice there.
+    expect(schedulingChoices.filter((c) => c === "sched@11")).toEqual(["sched@11"]);
   });
 
-  it("a clock read waits for owed time (its answer depends on when it runs); cli and sti do not", () => {
+  it("a clock read waits for owed time, and so do a cli and an sti that change IF", () => {
     const reads: number[] = [];
     const times: number[] = [];
     const { result, events, machine } = traced(
@@ -613,9 +607,14 @@ describe("Vcpu local ops and deferred time", () => {
           // The first read's 8 ns are owed: the second read is issued after them, 8 TSC ns later.
           reads.push(yield rdtsc());
           times.push(sim.now);
+          // cli turns interrupts off: it waits for the second read's 8 ns (an interrupt due meanwhile
+          // is still taken before it), then its own 1 ns is owed.
           yield cli();
-          // The read's 8 ns and cli's 1 ns are owed; sti runs at once, and the store pays 8 + 1 + 1
-          // and its own 1.
+          times.push(sim.now);
+          // A cli that leaves IF off changes nothing an interrupt sees: it runs at once.
+          yield cli();
+          times.push(sim.now);
+          // sti turns them on: it waits for the 2 ns owed; the store pays sti's 1 ns and its own.
           yield sti();
           times.push(sim.now);
           yield store(sim.memory.cell("y", 0), 1);
@@ -625,8 +624,34 @@ describe("Vcpu local ops and deferred time", () => {
     expect(result.outcome).toBe("ok");
     const tsc = machine.tscs[0]!;
     expect(reads).toEqual([tsc.read(0), tsc.read(8)]);
-    expect(times).toEqual([0, 8, 8, 19]);
-    expect(events).toEqual(["rdtsc@0", "rdtsc@8", "cli@8", "sti@8", "store@19"]);
+    expect(times).toEqual([0, 8, 16, 16, 18, 20]);
+    expect(events).toEqual(["rdtsc@0", "rdtsc@8", "cli@16", "cli@16", "sti@18", "store@20"]);
+  });
+
+  it("a spin of cli and sti alone still lets time pass", () => {
+    // The loop changes IF every pass, so each cli and sti waits for the cost owed before it.
+    let flag = false;
+    let spins = 0;
+    const sim = new Simulation();
+    const machine = zeroCostMachine(sim, { cost: costs });
+    machine.cpus[0]!.setInterruptHandler(0x40, () => {
+      flag = true;
+      machine.apics[0]!.eoi();
+      return undefined;
+    });
+    machine.cpus[0]!.boot(
+      context("spinner", function* (): Guest<void> {
+        while (!flag) {
+          spins++;
+          const flags = yield cli();
+          yield irqRestore(flags);
+        }
+      }),
+    );
+    raiseAt(sim, machine, 100, 0x40);
+    expect(sim.run().outcome).toBe("ok");
+    expect(flag).toBe(true);
+    expect(spins).toBeLessThan(100);
   });
 
   it("a deferred compute lets the code before the next effect run at once, and is paid before that effect", () => {
