@@ -557,9 +557,8 @@ export function* kvmclockSystemTimeOwn(
       throw new Error(`pvclock read at ${addr}: version still odd after ${MAX_SEQLOCK_RETRIES} tries`);
     packed = yield read;
   }
-  const timeNs = Math.floor(packed / 2);
-  if ((packed % 2 === 1 ? PVCLOCK_TSC_STABLE_BIT : 0) & validFlags & PVCLOCK_TSC_STABLE_BIT) return timeNs;
-  return yield* publishLast(timeNs, last);
+  const stable = stableOwnTime(packed, validFlags);
+  return stable >= 0 ? stable : yield* publishLast(Math.floor(packed / 2), last);
 }
 
 /** Reads the wall-clock record (the wall time at kvmclock 0) with the same seqlock. */

@@ -125,7 +125,7 @@ type PollPhaseValue = (typeof PollPhase)[keyof typeof PollPhase];
 class Poll {
   phase: PollPhaseValue = PollPhase.Compute;
   /** Polls not yet finished, the one in progress included. */
-  left: number;
+  left = 0;
   /** Polls finished. */
   done = 0;
   /** When the current quiet run began: right after an exchange that found 0 (the line is here). */
@@ -135,21 +135,19 @@ class Poll {
    * sees what the handler did (a loop written out checks its exit condition after every poll).
    */
   interrupted = false;
-  cell: Cell;
-  periodNs: number;
-  /** The exchange each poll issues (one per loop: effects are read-only once yielded). */
+  periodNs = 0;
+  /** The exchange each poll issues (one per cell: effects are read-only once yielded). */
   exchange: Effect;
-  constructor(cell: Cell, periodNs: number, polls: number) {
-    this.cell = cell;
-    this.periodNs = periodNs;
-    this.left = polls;
+  constructor(public cell: Cell) {
     this.exchange = exchange(cell, 0);
   }
 
-  /** Starts another loop in this object (a frame polls again and again: the idle loop). */
+  /** Starts a loop in this object (a frame keeps its last one: the idle loop polls again and again). */
   restart(cell: Cell, periodNs: number, polls: number): void {
-    if (cell !== this.cell) this.exchange = exchange(cell, 0);
-    this.cell = cell;
+    if (cell !== this.cell) {
+      this.cell = cell;
+      this.exchange = exchange(cell, 0);
+    }
     this.periodNs = periodNs;
     this.phase = PollPhase.Compute;
     this.left = polls;
@@ -294,8 +292,9 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
    *
    * The transfer is decided when the op is accepted, by who last wrote the line; if another CPU
    * wrote it while the op was held (or the thread moved to another CPU meanwhile), the line has to
-   * come back: one more transfer is charged, at most MAX_RECHARGES times per op. This may overcharge
-   * when the line changed hands during compute owed before the op (one transfer would do).
+   * come back: one more transfer is charged, at most MAX_RECHARGES times per op. An op accepted
+   * while deferred time is still owed is not charged up front: its transfer is decided when that
+   * time is paid, by the same check (see holdEffect).
    */
   private readonly opCostNs = new Float64Array(128);
   /** 1 for the ops charged before they take effect (memory ops). */
@@ -713,11 +712,11 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       if (!(Number.isSafeInteger(polls) && polls >= 1))
         throw new RangeError(`${this.name}: pollExchange needs at least 1 poll, got ${polls}`);
       // The frame's last loop object is reused: an idle CPU starts one per pass of its loop.
+      frame.lastPoll ??= new Poll(cell);
       const poll = frame.lastPoll;
-      if (poll === null) frame.lastPoll = new Poll(cell, periodNs, polls);
-      else poll.restart(cell, periodNs, polls);
-      frame.poll = frame.lastPoll;
-      this.startPoll(frame, frame.poll!);
+      poll.restart(cell, periodNs, polls);
+      frame.poll = poll;
+      this.startPoll(frame, poll);
       return null;
     }
     if (op === Op.Sleep || op === Op.Block || op === Op.Wake) {
@@ -727,8 +726,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     }
     if (this.chargedBefore[op] === 1) {
       this.holdEffect(frame, effect);
-      // With nothing pending, the step loop's next pass would only issue the compute: do it here.
-      if (frame.owedNs > 0) return this.irr.empty ? this.issueCompute(frame) : null;
+      if (frame.owedNs > 0) return null;
       frame.held = null;
       return this.issue(effect);
     }

@@ -676,7 +676,7 @@ describe("Vcpu local ops and deferred time", () => {
     expect(events).toEqual(["cli@0", "exchange@105", "compute_done@155", "sti@155"]);
   });
 
-  it("a deferred compute after a plain one still owed is paid at once", () => {
+  it("the engine-only runtime pays a deferred compute at once", () => {
     const sim = new Simulation();
     const times: number[] = [];
     sim.spawn("p", function* (): Guest<void> {

@@ -60,29 +60,36 @@ describe("event queues", () => {
     );
   });
 
-  it.each(KINDS)("%s orders equal times by seq, and time before seq", (kind) => {
+  /** Pushes `[time, item]` pairs with seq 0, 1, … and answers the items in pop order. */
+  function popOrder(kind: QueueKind, events: [number, string][]): string[] {
     const queue = createEventQueue<string>(kind);
-    queue.push(10, 0, "a", 0);
-    queue.push(5, 1, "b", 0);
-    queue.push(10, 2, "c", 0);
-    queue.push(5, 3, "d", 0);
-    queue.push(100_000, 4, "far", 0);
+    for (const [seq, [timeNs, item]] of events.entries()) queue.push(timeNs, seq, item, 0);
     const order: string[] = [];
     while (queue.size > 0) order.push(queue.pop());
-    expect(order).toEqual(["b", "d", "a", "c", "far"]);
+    return order;
+  }
+
+  it.each(KINDS)("%s orders equal times by seq, and time before seq", (kind) => {
+    const events: [number, string][] = [
+      [10, "a"],
+      [5, "b"],
+      [10, "c"],
+      [5, "d"],
+      [100_000, "far"],
+    ];
+    expect(popOrder(kind, events)).toEqual(["b", "d", "a", "c", "far"]);
   });
 
   it.each(KINDS)("%s keeps seq order when an earlier push displaces an event of a busy time", (kind) => {
     // The wheel keeps its earliest event in a front register; a later push at time 0 sends "a" back
     // into the slot that already holds "b", where it must still come first.
-    const queue = createEventQueue<string>(kind);
-    queue.push(7, 0, "a", 0);
-    queue.push(7, 1, "b", 0);
-    queue.push(0, 2, "c", 0);
-    queue.push(7, 3, "d", 0);
-    const order: string[] = [];
-    while (queue.size > 0) order.push(queue.pop());
-    expect(order).toEqual(["c", "a", "b", "d"]);
+    const events: [number, string][] = [
+      [7, "a"],
+      [7, "b"],
+      [0, "c"],
+      [7, "d"],
+    ];
+    expect(popOrder(kind, events)).toEqual(["c", "a", "b", "d"]);
   });
 
   it.each(KINDS)("%s refuses to grow past its limit", (kind) => {
