@@ -11,6 +11,7 @@
 // fault choices).
 
 import {
+  ALREADY_WAITING,
   type Cell,
   type CellWatcher,
   COMPUTE_DEFERRED,
@@ -23,6 +24,10 @@ import {
   type Guest,
   GuestStack,
   Op,
+  RUN_AHEAD_NO,
+  RUN_AHEAD_PENDING,
+  RUN_AHEAD_PERFORMED,
+  RUN_AHEAD_WAITING,
   Runner,
   RunnerState,
   type Simulation,
@@ -114,6 +119,9 @@ type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
 /** localOp: a CPU-local op that may run while deferred time is owed, or only once none is. */
 const LOCAL_ANYTIME = 1;
 const LOCAL_SETTLED = 2;
+
+/** accept()'s answer for an effect performed in the step (issueVisible): the guest goes on. */
+const RAN: Effect = Object.freeze({ op: -2, cell: null, a: 0, b: 0, target: null });
 
 /** Times a held memory op may be charged its line transfer again (see Vcpu.opCostNs). */
 const MAX_RECHARGES = 3;
@@ -578,7 +586,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
         // The wake-up latency comes before the interrupt's handler runs.
         top.owedNs += this.cost.haltWakeNs;
         top.owedDeferred = false;
-        return this.issueCompute(top);
+        const issued = this.issueCompute(top);
+        if (issued !== null) return issued;
       }
     }
     return this.runGuest();
@@ -610,16 +619,27 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       const frame = frames[frames.length - 1]!;
       // Time owed only for ops charged after their effect is paid with the next effect, so the
       // guest code in between runs without a dispatch of its own; anything else is paid first.
-      if (frame.owedNs > 0 && (!frame.owedDeferred || frame.held !== null)) return this.issueCompute(frame);
+      if (frame.owedNs > 0 && (!frame.owedDeferred || frame.held !== null)) {
+        const issued = this.issueCompute(frame);
+        if (issued !== null) return issued;
+        steps = 0;
+        continue;
+      }
       if (frame.held !== null) {
         const transfer = this.rechargeHeld(frame);
         if (transfer > 0) {
           frame.owedNs += transfer;
-          return this.issueCompute(frame);
+          const issued = this.issueCompute(frame);
+          if (issued !== null) return issued;
+          steps = 0;
+          continue;
         }
         const held = frame.held;
         frame.held = null;
-        return this.issue(held);
+        const issued = this.issueVisible(held);
+        if (issued !== null) return issued;
+        steps = 0;
+        continue;
       }
       if (frame.phase === FramePhase.Exiting) {
         this.interruptReturn(context, frame);
@@ -637,7 +657,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
         continue;
       }
       const effect = this.accept(frame, next);
-      if (effect !== null) return effect;
+      if (effect === RAN) steps = 0;
+      else if (effect !== null) return effect;
     }
     return this.sim.fail(
       "vcpu.local_steps",
@@ -728,14 +749,28 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       this.holdEffect(frame, effect);
       if (frame.owedNs > 0) return null;
       frame.held = null;
-      return this.issue(effect);
+      return this.issueVisible(effect) ?? RAN;
     }
     if (frame.owedNs > 0) {
       frame.held = effect;
       frame.owedDeferred = false;
       return null;
     }
-    return this.issue(effect);
+    return this.issueVisible(effect) ?? RAN;
+  }
+
+  /**
+   * A visible effect whose time is paid: answered to the engine, or, when the engine would perform it
+   * next with nothing in between (Simulation.performNow), performed here and now, so the guest goes
+   * on without leaving its step (answers null). The same event is recorded either way; the result
+   * reaches the guest as from a dispatch.
+   */
+  private issueVisible(effect: Effect): Effect | null {
+    if (!this.sim.performNow(this, effect)) return this.issue(effect);
+    this.stats.steps++;
+    const frames = this.context!.frames;
+    this.settle(frames[frames.length - 1]!, effect.op, this.sim.performedResult);
+    return null;
   }
 
   // ---- pollExchange ------------------------------------------------------------------------------
@@ -905,19 +940,45 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     return effect;
   }
 
-  /** Spends the frame's owed time; a held op rides on the compute (one dispatch for both). */
-  private issueCompute(frame: Frame): Effect {
+  /**
+   * Spends the frame's owed time; a held op rides on the compute (one dispatch for both). When nothing
+   * can happen before the compute ends, the engine runs through it here (Simulation.computeNow) and
+   * the guest goes on as if resumed at its end (answers null); otherwise answers what to give the
+   * engine.
+   */
+  private issueCompute(frame: Frame): Effect | null {
     const ns = frame.owedNs;
     frame.owedNs = 0;
     frame.owedDeferred = false;
     this.computeFrame = frame;
     this.awaiting = Awaiting.Compute;
     this.stats.busyNs += ns;
-    this.heldEffect = frame.held;
-    // One compute effect per vCPU, rewritten each time: the engine reads it at once and keeps none.
-    const effect = this.computeEffect as { a: number };
-    effect.a = ns;
-    return this.computeEffect;
+    const held = frame.held;
+    this.heldEffect = held;
+    switch (this.sim.computeNow(this, ns)) {
+      case RUN_AHEAD_NO: {
+        // One compute effect per vCPU, rewritten each time: the engine reads it at once and keeps none.
+        const effect = this.computeEffect as { a: number };
+        effect.a = ns;
+        return this.computeEffect;
+      }
+      case RUN_AHEAD_WAITING:
+        return ALREADY_WAITING;
+      case RUN_AHEAD_PENDING:
+        // heldEffectDue issued it.
+        return held;
+      case RUN_AHEAD_PERFORMED: {
+        // As step() after the held effect's dispatch.
+        this.awaiting = Awaiting.Nothing;
+        const frames = this.context!.frames;
+        this.settle(frames[frames.length - 1]!, this.lastOp, this.sim.performedResult);
+        return null;
+      }
+      default:
+        // RUN_AHEAD_ENDED: as step() after the compute's end.
+        this.awaiting = Awaiting.Nothing;
+        return null;
+    }
   }
 
   /** Delivers the highest deliverable vector by pushing its handler's frame. */

@@ -137,6 +137,15 @@ export class InvariantViolation extends Error {
   }
 }
 
+/** computeNow's answers (see there). */
+export const RUN_AHEAD_NO = 0;
+export const RUN_AHEAD_WAITING = 1;
+export const RUN_AHEAD_ENDED = 2;
+export const RUN_AHEAD_PERFORMED = 3;
+export const RUN_AHEAD_PENDING = 4;
+/** What a runner answers after computeNow put it to wait (RUN_AHEAD_WAITING). */
+export const ALREADY_WAITING: Effect = Object.freeze({ op: -3, cell: null, a: 0, b: 0, target: null });
+
 /** Runner ids share a digest word with the event kind. */
 const MAX_RUNNERS = 1 << 20;
 
@@ -163,6 +172,13 @@ export class Simulation {
   private readonly ready: Runner[] = [];
   private readonly candidateIds: number[] = [];
   private current: Runner | null = null;
+  /**
+   * The runner whose resume ends the dispatch in progress (nothing else happens before the loop goes
+   * on): only it may have effects performed from inside its guest code (performNow).
+   */
+  private tailRunner: Runner | null = null;
+  /** What the effect performNow performed answered. */
+  private performedValue = 0;
   private dispatches = 0;
   private timedEvents = 0;
   private stepCount = 0;
@@ -177,6 +193,8 @@ export class Simulation {
   private readonly endChecks: { name: string; check: EndCheck }[] = [];
   private started = false;
   private stopReason: string | null = null;
+  /** The run's end (run()'s untilNs). */
+  private untilNs = Number.MAX_SAFE_INTEGER;
 
   constructor(options: SimulationOptions = {}) {
     this.seed = options.seed ?? 0;
@@ -324,6 +342,114 @@ export class Simulation {
   }
 
   /**
+   * Run-ahead: performs `runner`'s memory effect here and now, from inside its own guest code, when
+   * the engine would do exactly that next anyway: the runner's resume ends the dispatch in progress,
+   * no other runner is ready, no timed event (not even a stale one) is due at this instant and no
+   * stop is requested. Then the loop would find this runner the only candidate and step it with no
+   * choice, so the effect is counted, performed and recorded as that step would be, byte for byte,
+   * without the runner's guest code returning to the engine between the two. Answers whether it was
+   * performed; its result is then `performedResult`. Only memory ops (load through fence) qualify.
+   */
+  performNow(runner: Runner, effect: Effect): boolean {
+    const op = effect.op;
+    if (
+      op < Op.Load ||
+      op > Op.Fence ||
+      runner !== this.tailRunner ||
+      runner !== this.current ||
+      this.ready.length !== 0 ||
+      this.stopReason !== null ||
+      (this.queue.size > 0 && this.queue.peekTime() <= this.nowNs)
+    )
+      return false;
+    this.countInstantStep();
+    runner.steps++;
+    this.stepCount++;
+    const result = this.performMemory(runner, effect);
+    this.record(op, runner.id, result);
+    this.performedValue = result;
+    return true;
+  }
+
+  /**
+   * Run-ahead through a compute of `ns` that `runner` is about to answer (with `runner.heldEffect`
+   * riding on it, or none): when the runner may run ahead (as for performNow) and no timed event, not
+   * even a stale one, is due until the compute's end, nothing can happen before it ends, so its wait
+   * is taken here: virtual time moves to its end, the end is counted and recorded as the timed event
+   * would be, and a held effect is released and, if it is a memory op, performed, exactly as the loop
+   * would do it, choices (compute jitter) included. Answers:
+   * - RUN_AHEAD_NO: nothing was done; the runner answers its compute.
+   * - RUN_AHEAD_WAITING: the compute was accepted but must be waited for; the runner answers
+   *   ALREADY_WAITING.
+   * - RUN_AHEAD_ENDED: the compute ended (no held effect); the guest goes on, resumed with 0.
+   * - RUN_AHEAD_PERFORMED: the held effect was performed; its result is `performedResult`.
+   * - RUN_AHEAD_PENDING: the held effect, not a memory op, is released; the runner answers it.
+   */
+  computeNow(runner: Runner, ns: number): number {
+    if (
+      runner !== this.tailRunner ||
+      runner !== this.current ||
+      this.ready.length !== 0 ||
+      this.stopReason !== null ||
+      this.queue.size >= this.limits.maxPendingEvents >> 1
+    )
+      return RUN_AHEAD_NO;
+    if (!(Number.isSafeInteger(ns) && ns >= 0))
+      throw new RangeError(`runner '${runner.name}': compute(${ns}) needs whole ns >= 0`);
+    // From here on the engine's own path is followed: advance()'s compute branch, the loop, fireNext.
+    runner.steps++;
+    this.stepCount++;
+    let endNs = this.nowNs + ns + this.jitter();
+    for (;;) {
+      const queue = this.queue;
+      if (
+        (queue.size > 0 && queue.peekTime() <= endNs) ||
+        endNs > this.untilNs ||
+        endNs > this.limits.maxVirtualNs
+      ) {
+        this.resumeAt(runner, endNs, 0, EventKind.ComputeDone);
+        return RUN_AHEAD_WAITING;
+      }
+      // The wakeup's push and pop, with nothing between them.
+      this.seq++;
+      runner.wakeToken++;
+      const startNs = this.nowNs;
+      this.nowNs = endNs;
+      this.timedEvents++;
+      if (runner.heldEffect === null) {
+        this.record(EventKind.ComputeDone, runner.id, endNs - startNs);
+        return RUN_AHEAD_ENDED;
+      }
+      const moreNs = runner.heldEffectDue();
+      if (moreNs > 0) {
+        if (!Number.isSafeInteger(moreNs))
+          throw new RangeError(`runner '${runner.name}': held effect asked for ${moreNs} ns more`);
+        runner.steps++;
+        this.stepCount++;
+        endNs = this.nowNs + moreNs + this.jitter();
+        continue;
+      }
+      const effect = runner.heldEffect;
+      runner.heldEffect = null;
+      const op = effect.op;
+      if (op < Op.Load || op > Op.Fence) return RUN_AHEAD_PENDING;
+      // The loop's step of the only ready runner, with nothing due.
+      this.countInstantStep();
+      runner.steps++;
+      this.stepCount++;
+      const result = this.performMemory(runner, effect);
+      this.record(op, runner.id, result);
+      this.performedValue = result;
+      return RUN_AHEAD_PERFORMED;
+    }
+  }
+
+  /** What the last effect performNow performed answered. */
+  get performedResult(): number {
+    return this.performedValue;
+  }
+
+  /**
    * Ends the run normally after the current dispatch (a model that never quiesces, like a kernel with
    * periodic housekeeping threads, says when its workload is done). The first reason given wins.
    */
@@ -365,6 +491,7 @@ export class Simulation {
     this.started = true;
     const untilNs = options.untilNs ?? Number.MAX_SAFE_INTEGER;
     assertTimeNs(untilNs, "run duration");
+    this.untilNs = untilNs;
     const restore = guardDeterminism();
     let outcome: Outcome = "ok";
     let reason: string;
@@ -474,7 +601,7 @@ export class Simulation {
       }
       // Recorded with the time waited, so a trace shows when the wait began.
       this.record(runner.waitKind, runner.id, this.nowNs - runner.waitStartNs);
-      this.advance(runner, runner.resumeValue);
+      this.advanceTail(runner, runner.resumeValue);
       return;
     }
     const timed = handler as TimedHandler;
@@ -545,57 +672,64 @@ export class Simulation {
     this.current = runner;
     runner.steps++;
     this.stepCount++;
-    const memory = this.memoryModel;
-    const agent = runner.memoryAgent;
-    let result = 0;
-    switch (effect.op) {
-      case Op.Load:
-        result = memory.load(agent, effect.cell!);
-        break;
-      case Op.Store:
-        memory.store(agent, effect.cell!, effect.a);
-        result = effect.a; // recorded as the value written; the guest gets it back too
-        break;
-      case Op.CompareAndSwap:
-        result = memory.compareAndSwap(agent, effect.cell!, effect.a, effect.b);
-        break;
-      case Op.FetchAdd:
-        result = memory.fetchAdd(agent, effect.cell!, effect.a);
-        break;
-      case Op.Exchange:
-        result = memory.exchange(agent, effect.cell!, effect.a);
-        break;
-      case Op.Fence:
-        memory.fence(agent);
-        break;
+    const op = effect.op;
+    if (op >= Op.Load && op <= Op.Fence) {
+      const result = this.performMemory(runner, effect);
+      this.record(op, runner.id, result);
+      this.advanceTail(runner, result);
+      return;
+    }
+    switch (op) {
       case Op.Yield:
-        break;
+        this.record(op, runner.id, 0);
+        this.advanceTail(runner, 0);
+        return;
       case Op.Block:
         this.record(Op.Block, runner.id, runner.permit ? 1 : 0);
         if (runner.permit) {
           runner.permit = false;
-          this.advance(runner, 0);
+          this.advanceTail(runner, 0);
         } else {
           runner.state = RunnerState.Blocked;
         }
         return;
       case Op.Wake:
         this.record(Op.Wake, runner.id, this.wakeRunner(effect.target));
-        this.advance(runner, 0);
+        this.advanceTail(runner, 0);
         return;
       default: {
         const extensionResult = runner.performExtension(effect);
-        this.record(effect.op, runner.id, extensionResult === SUSPENDED ? -1 : extensionResult);
+        this.record(op, runner.id, extensionResult === SUSPENDED ? -1 : extensionResult);
         if (extensionResult === SUSPENDED) {
           runner.state = RunnerState.Blocked;
           return;
         }
-        this.advance(runner, extensionResult);
+        this.advanceTail(runner, extensionResult);
         return;
       }
     }
-    this.record(effect.op, runner.id, result);
-    this.advance(runner, result);
+  }
+
+  /** Performs a memory effect (load through fence) for `runner`; answers the value recorded. */
+  private performMemory(runner: Runner, effect: Effect): number {
+    const memory = this.memoryModel;
+    const agent = runner.memoryAgent;
+    switch (effect.op) {
+      case Op.Load:
+        return memory.load(agent, effect.cell!);
+      case Op.Store:
+        memory.store(agent, effect.cell!, effect.a);
+        return effect.a; // recorded as the value written; the guest gets it back too
+      case Op.CompareAndSwap:
+        return memory.compareAndSwap(agent, effect.cell!, effect.a, effect.b);
+      case Op.FetchAdd:
+        return memory.fetchAdd(agent, effect.cell!, effect.a);
+      case Op.Exchange:
+        return memory.exchange(agent, effect.cell!, effect.a);
+      default:
+        memory.fence(agent);
+        return 0;
+    }
   }
 
   /** Wakes the target of a Wake effect; answers the target's id (recorded with the event). */
@@ -612,6 +746,13 @@ export class Simulation {
     return target.id;
   }
 
+  /** advance() as the last thing a dispatch does: the runner may run ahead (performNow). */
+  private advanceTail(runner: Runner, result: number): void {
+    this.tailRunner = runner;
+    this.advance(runner, result);
+    this.tailRunner = null;
+  }
+
   /**
    * Resumes guest code with `result`. Local effects are performed inline; the runner ends Ready
    * (holding a visible effect), Waiting, Blocked or Done.
@@ -621,6 +762,7 @@ export class Simulation {
     this.current = runner;
     const effect: Effect | null = runner.resume(result);
     this.current = previous;
+    if (effect === ALREADY_WAITING) return;
     if (effect === null) {
       runner.state = RunnerState.Done;
       this.record(EventKind.Finish, runner.id, 0);

@@ -37,6 +37,7 @@ export {
   yieldNow,
 } from "./effects.js";
 export {
+  ALREADY_WAITING,
   type CheckResult,
   DEFAULT_LIMITS,
   type DispatchListener,
@@ -44,6 +45,11 @@ export {
   InvariantViolation,
   type Limits,
   type Outcome,
+  RUN_AHEAD_ENDED,
+  RUN_AHEAD_NO,
+  RUN_AHEAD_PENDING,
+  RUN_AHEAD_PERFORMED,
+  RUN_AHEAD_WAITING,
   type RunnerSummary,
   type RunResult,
   Simulation,
