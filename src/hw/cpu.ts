@@ -11,6 +11,7 @@
 // fault choices).
 
 import {
+  ALREADY_BLOCKED,
   ALREADY_WAITING,
   type Cell,
   type CellWatcher,
@@ -24,9 +25,10 @@ import {
   type Guest,
   GuestStack,
   Op,
+  RUN_AHEAD_ENDED,
   RUN_AHEAD_NO,
   RUN_AHEAD_PENDING,
-  RUN_AHEAD_PERFORMED,
+  RUN_AHEAD_SUSPENDED,
   RUN_AHEAD_WAITING,
   Runner,
   RunnerState,
@@ -762,15 +764,34 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   /**
    * A visible effect whose time is paid: answered to the engine, or, when the engine would perform it
    * next with nothing in between (Simulation.performNow), performed here and now, so the guest goes
-   * on without leaving its step (answers null). The same event is recorded either way; the result
-   * reaches the guest as from a dispatch.
+   * on without leaving its step (answers null). The same event is recorded either way, and the
+   * effect is performed as from a dispatch: issued first, outside the guest's code (inResume false,
+   * so an extension op is not charged as the guest's own call), its result settled on the top frame.
    */
   private issueVisible(effect: Effect): Effect | null {
-    if (!this.sim.performNow(this, effect)) return this.issue(effect);
-    this.stats.steps++;
-    const frames = this.context!.frames;
-    this.settle(frames[frames.length - 1]!, effect.op, this.sim.performedResult);
-    return null;
+    this.issue(effect);
+    this.inResume = false;
+    const done = this.sim.performNow(this, effect);
+    this.inResume = true;
+    return this.afterPerform(done, effect);
+  }
+
+  /** The step's side of an effect performNow or computeNow handled (answers null to go on). */
+  private afterPerform(done: number, effect: Effect): Effect | null {
+    switch (done) {
+      case RUN_AHEAD_NO:
+      case RUN_AHEAD_PENDING:
+        return effect;
+      case RUN_AHEAD_SUSPENDED:
+        return ALREADY_BLOCKED;
+      default: {
+        // RUN_AHEAD_PERFORMED: as step() after the effect's dispatch.
+        this.awaiting = Awaiting.Nothing;
+        const frames = this.context!.frames;
+        this.settle(frames[frames.length - 1]!, this.lastOp, this.sim.performedResult);
+        return null;
+      }
+    }
   }
 
   // ---- pollExchange ------------------------------------------------------------------------------
@@ -955,7 +976,10 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     this.stats.busyNs += ns;
     const held = frame.held;
     this.heldEffect = held;
-    switch (this.sim.computeNow(this, ns)) {
+    this.inResume = false;
+    const done = this.sim.computeNow(this, ns);
+    this.inResume = true;
+    switch (done) {
       case RUN_AHEAD_NO: {
         // One compute effect per vCPU, rewritten each time: the engine reads it at once and keeps none.
         const effect = this.computeEffect as { a: number };
@@ -964,20 +988,13 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       }
       case RUN_AHEAD_WAITING:
         return ALREADY_WAITING;
-      case RUN_AHEAD_PENDING:
-        // heldEffectDue issued it.
-        return held;
-      case RUN_AHEAD_PERFORMED: {
-        // As step() after the held effect's dispatch.
+      case RUN_AHEAD_ENDED:
+        // As step() after the compute's end.
         this.awaiting = Awaiting.Nothing;
-        const frames = this.context!.frames;
-        this.settle(frames[frames.length - 1]!, this.lastOp, this.sim.performedResult);
         return null;
-      }
       default:
-        // RUN_AHEAD_ENDED: as step() after the compute's end.
-        this.awaiting = Awaiting.Nothing;
-        return null;
+        // The held effect was released (heldEffectDue issued it) and maybe performed.
+        return this.afterPerform(done, held!);
     }
   }
 

@@ -7,7 +7,7 @@
 import { ChoiceSource, DivergenceError, RandomStrategy, type Strategy } from "./choice.js";
 import { Digest } from "./digest.js";
 import type { Guest } from "./effects.js";
-import { type Effect, Op } from "./effects.js";
+import { type Effect, FIRST_EXTENSION_OP, Op } from "./effects.js";
 import { EventKind, KindRegistry, RecentEvents } from "./events.js";
 import { guardDeterminism } from "./guard.js";
 import { Memory, type MemoryModel } from "./memory.js";
@@ -62,6 +62,12 @@ export interface SimulationOptions {
   onChoice?: (index: number, labelId: number, label: string, value: number) => void;
   /** Observes each runner as it is added (trace writers name runners). */
   onRunnerAdded?: (runner: Runner) => void;
+  /**
+   * Let a runner perform its effects and wait out its computes from inside its own step when nothing
+   * else can happen first (Simulation.performNow, computeNow): the same run, trace and digest, with
+   * fewer trips through the loop. Default true; false is for checking that equivalence.
+   */
+  runAhead?: boolean;
   /** Timing fault: each compute is stretched, with this probability, by up to maxNs (choices). */
   computeJitter?: { probability: number; maxNs: number };
 }
@@ -143,8 +149,11 @@ export const RUN_AHEAD_WAITING = 1;
 export const RUN_AHEAD_ENDED = 2;
 export const RUN_AHEAD_PERFORMED = 3;
 export const RUN_AHEAD_PENDING = 4;
+export const RUN_AHEAD_SUSPENDED = 5;
 /** What a runner answers after computeNow put it to wait (RUN_AHEAD_WAITING). */
 export const ALREADY_WAITING: Effect = Object.freeze({ op: -3, cell: null, a: 0, b: 0, target: null });
+/** What a runner answers after an extension op performed ahead suspended it (RUN_AHEAD_SUSPENDED). */
+export const ALREADY_BLOCKED: Effect = Object.freeze({ op: -4, cell: null, a: 0, b: 0, target: null });
 
 /** Runner ids share a digest word with the event kind. */
 const MAX_RUNNERS = 1 << 20;
@@ -179,6 +188,8 @@ export class Simulation {
   private tailRunner: Runner | null = null;
   /** What the effect performNow performed answered. */
   private performedValue = 0;
+  /** Whether runners may run ahead (SimulationOptions.runAhead). */
+  private readonly runAhead: boolean;
   private dispatches = 0;
   private timedEvents = 0;
   private stepCount = 0;
@@ -216,6 +227,7 @@ export class Simulation {
     this.recent = new RecentEvents(options.recentEvents ?? 32);
     this.onDispatch = options.onDispatch ?? null;
     this.onRunnerAdded = options.onRunnerAdded ?? null;
+    this.runAhead = options.runAhead ?? true;
     this.jitterProbability = options.computeJitter?.probability ?? 0;
     this.jitterMaxNs = options.computeJitter?.maxNs ?? 0;
     if (!(this.jitterProbability >= 0 && this.jitterProbability <= 1))
@@ -342,33 +354,31 @@ export class Simulation {
   }
 
   /**
-   * Run-ahead: performs `runner`'s memory effect here and now, from inside its own guest code, when
+   * Run-ahead: performs `runner`'s visible effect here and now, from inside its own guest code, when
    * the engine would do exactly that next anyway: the runner's resume ends the dispatch in progress,
    * no other runner is ready, no timed event (not even a stale one) is due at this instant and no
    * stop is requested. Then the loop would find this runner the only candidate and step it with no
    * choice, so the effect is counted, performed and recorded as that step would be, byte for byte,
-   * without the runner's guest code returning to the engine between the two. Answers whether it was
-   * performed; its result is then `performedResult`. Only memory ops (load through fence) qualify.
+   * without the runner's guest code returning to the engine between the two. Memory ops (load
+   * through fence) and extension ops qualify; a runner that calls this for an extension op handles
+   * it suspending. Answers RUN_AHEAD_NO (nothing was done: the runner answers the effect),
+   * RUN_AHEAD_PERFORMED (the result is `performedResult`) or RUN_AHEAD_SUSPENDED (the extension op
+   * suspended the runner: it answers ALREADY_BLOCKED).
    */
-  performNow(runner: Runner, effect: Effect): boolean {
+  performNow(runner: Runner, effect: Effect): number {
     const op = effect.op;
     if (
       op < Op.Load ||
-      op > Op.Fence ||
+      (op > Op.Fence && op < FIRST_EXTENSION_OP) ||
       runner !== this.tailRunner ||
       runner !== this.current ||
       this.ready.length !== 0 ||
       this.stopReason !== null ||
-      (this.queue.size > 0 && this.queue.peekTime() <= this.nowNs)
+      (this.queue.size > 0 && this.queue.peekTime() <= this.nowNs) ||
+      !this.runAhead
     )
-      return false;
-    this.countInstantStep();
-    runner.steps++;
-    this.stepCount++;
-    const result = this.performMemory(runner, effect);
-    this.record(op, runner.id, result);
-    this.performedValue = result;
-    return true;
+      return RUN_AHEAD_NO;
+    return this.performAhead(runner, effect);
   }
 
   /**
@@ -376,14 +386,15 @@ export class Simulation {
    * riding on it, or none): when the runner may run ahead (as for performNow) and no timed event, not
    * even a stale one, is due until the compute's end, nothing can happen before it ends, so its wait
    * is taken here: virtual time moves to its end, the end is counted and recorded as the timed event
-   * would be, and a held effect is released and, if it is a memory op, performed, exactly as the loop
-   * would do it, choices (compute jitter) included. Answers:
+   * would be, and a held effect is released and performed, exactly as the loop would do it, choices
+   * (compute jitter) included. Answers:
    * - RUN_AHEAD_NO: nothing was done; the runner answers its compute.
    * - RUN_AHEAD_WAITING: the compute was accepted but must be waited for; the runner answers
    *   ALREADY_WAITING.
    * - RUN_AHEAD_ENDED: the compute ended (no held effect); the guest goes on, resumed with 0.
-   * - RUN_AHEAD_PERFORMED: the held effect was performed; its result is `performedResult`.
-   * - RUN_AHEAD_PENDING: the held effect, not a memory op, is released; the runner answers it.
+   * - RUN_AHEAD_PERFORMED, RUN_AHEAD_SUSPENDED: the held effect was performed, as by performNow.
+   * - RUN_AHEAD_PENDING: the held effect (a core op other than a memory op) is released; the runner
+   *   answers it.
    */
   computeNow(runner: Runner, ns: number): number {
     if (
@@ -391,12 +402,15 @@ export class Simulation {
       runner !== this.current ||
       this.ready.length !== 0 ||
       this.stopReason !== null ||
-      this.queue.size >= this.limits.maxPendingEvents >> 1
+      // Far from the queue's limit, where the wakeup's push could not be the one that exceeds it.
+      this.queue.size >= this.limits.maxPendingEvents >> 1 ||
+      !this.runAhead
     )
       return RUN_AHEAD_NO;
     if (!(Number.isSafeInteger(ns) && ns >= 0))
       throw new RangeError(`runner '${runner.name}': compute(${ns}) needs whole ns >= 0`);
-    // From here on the engine's own path is followed: advance()'s compute branch, the loop, fireNext.
+    // From here on the engine's own path is followed: advance()'s compute branch, the loop, fireNext,
+    // releaseHeldEffect, stepOne.
     runner.steps++;
     this.stepCount++;
     let endNs = this.nowNs + ns + this.jitter();
@@ -432,21 +446,37 @@ export class Simulation {
       const effect = runner.heldEffect;
       runner.heldEffect = null;
       const op = effect.op;
-      if (op < Op.Load || op > Op.Fence) return RUN_AHEAD_PENDING;
+      if (op < Op.Load || (op > Op.Fence && op < FIRST_EXTENSION_OP)) return RUN_AHEAD_PENDING;
       // The loop's step of the only ready runner, with nothing due.
-      this.countInstantStep();
-      runner.steps++;
-      this.stepCount++;
+      return this.performAhead(runner, effect);
+    }
+  }
+
+  /** What the effect performNow or computeNow performed last answered. */
+  get performedResult(): number {
+    return this.performedValue;
+  }
+
+  /** stepOne and perform for the only ready runner, from inside its guest code (see performNow). */
+  private performAhead(runner: Runner, effect: Effect): number {
+    this.countInstantStep();
+    runner.steps++;
+    this.stepCount++;
+    const op = effect.op;
+    if (op <= Op.Fence) {
       const result = this.performMemory(runner, effect);
       this.record(op, runner.id, result);
       this.performedValue = result;
       return RUN_AHEAD_PERFORMED;
     }
-  }
-
-  /** What the last effect performNow performed answered. */
-  get performedResult(): number {
-    return this.performedValue;
+    const result = runner.performExtension(effect);
+    if (result === SUSPENDED) {
+      this.record(op, runner.id, -1);
+      return RUN_AHEAD_SUSPENDED;
+    }
+    this.record(op, runner.id, result);
+    this.performedValue = result;
+    return RUN_AHEAD_PERFORMED;
   }
 
   /**
@@ -763,6 +793,10 @@ export class Simulation {
     const effect: Effect | null = runner.resume(result);
     this.current = previous;
     if (effect === ALREADY_WAITING) return;
+    if (effect === ALREADY_BLOCKED) {
+      runner.state = RunnerState.Blocked;
+      return;
+    }
     if (effect === null) {
       runner.state = RunnerState.Done;
       this.record(EventKind.Finish, runner.id, 0);

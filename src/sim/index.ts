@@ -37,6 +37,7 @@ export {
   yieldNow,
 } from "./effects.js";
 export {
+  ALREADY_BLOCKED,
   ALREADY_WAITING,
   type CheckResult,
   DEFAULT_LIMITS,
@@ -49,6 +50,7 @@ export {
   RUN_AHEAD_NO,
   RUN_AHEAD_PENDING,
   RUN_AHEAD_PERFORMED,
+  RUN_AHEAD_SUSPENDED,
   RUN_AHEAD_WAITING,
   type RunnerSummary,
   type RunResult,
