@@ -188,6 +188,8 @@ export class Simulation {
   private tailRunner: Runner | null = null;
   /** What the effect performNow performed answered. */
   private performedValue = 0;
+  /** Whether the tail runner performed an effect ahead during its advance (advanceTail). */
+  private performedAhead = false;
   /** Whether runners may run ahead (SimulationOptions.runAhead). */
   private readonly runAhead: boolean;
   private dispatches = 0;
@@ -459,6 +461,7 @@ export class Simulation {
 
   /** stepOne and perform for the only ready runner, from inside its guest code (see performNow). */
   private performAhead(runner: Runner, effect: Effect): number {
+    this.performedAhead = true;
     this.countInstantStep();
     runner.steps++;
     this.stepCount++;
@@ -572,8 +575,14 @@ export class Simulation {
     const queue = this.queue;
     const ready = this.ready;
     for (;;) {
+      // A stop takes effect after the dispatch that asked for it, a timed event's as a step's (a
+      // stop asked for while firing used to let the remaining due events fire and, with no runner
+      // ready, virtual time move on to the next event before the run ended).
       if (this.stopReason !== null) return this.stopReason;
-      while (queue.size > 0 && queue.peekTime() <= this.nowNs) this.fireNext();
+      if (queue.size > 0 && queue.peekTime() <= this.nowNs) {
+        this.fireNext();
+        continue;
+      }
       if (ready.length > 0) {
         this.stepOne();
         continue;
@@ -779,8 +788,12 @@ export class Simulation {
   /** advance() as the last thing a dispatch does: the runner may run ahead (performNow). */
   private advanceTail(runner: Runner, result: number): void {
     this.tailRunner = runner;
+    this.performedAhead = false;
     this.advance(runner, result);
     this.tailRunner = null;
+    // A step leaves its runner current (perform), and advance() puts back the one it found: after an
+    // effect performed ahead the runner is current, as after the step the loop would have made.
+    if (this.performedAhead) this.current = runner;
   }
 
   /**
