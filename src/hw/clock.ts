@@ -39,6 +39,11 @@ const U64_MASK = (1n << 64n) - 1n;
 /** Drift beyond ±10% is not a TSC, it is a unit mistake. */
 const MAX_DRIFT_PPM = 100_000;
 
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
+}
+
 /** A time-stamp counter: offset + floor(t · hz · (1 + drift)), exact in BigInt. */
 export class Tsc {
   private readonly numerator: bigint;
@@ -58,10 +63,35 @@ export class Tsc {
       throw new RangeError(`TSC drift must be whole ppm within ±${MAX_DRIFT_PPM}, got ${driftPpm}`);
     this.numerator = BigInt(hz) * (PPM + BigInt(driftPpm));
     this.offsetCycles = BigInt(offset);
+    // cycles/ns as a reduced fraction; when its terms are small, read() needs no BigInt.
+    const denominator = NS_PER_S * PPM;
+    const divisor = gcd(this.numerator, denominator);
+    const num = this.numerator / divisor;
+    const den = denominator / divisor;
+    this.fastTerms = num * den < BigInt(Number.MAX_SAFE_INTEGER) ? [Number(num), Number(den)] : null;
   }
+
+  /** The reduced cycles-per-ns fraction [numerator, denominator] when their product is below 2^53. */
+  private readonly fastTerms: [number, number] | null;
 
   /** The counter at virtual time `nowNs`. */
   read(nowNs: number): number {
+    const fast = this.fastTerms;
+    if (fast !== null) {
+      // nowNs = whole · den + part: cycles = offset + whole · num + floor(part · num / den), every
+      // product exact (part · num < den · num < 2^53), the whole-part sum checked against 2^53.
+      const num = fast[0];
+      const den = fast[1];
+      let whole = Math.floor(nowNs / den);
+      if (whole * den > nowNs) whole--;
+      const part = nowNs - whole * den;
+      const product = part * num;
+      let fraction = Math.floor(product / den);
+      if (fraction * den > product) fraction--;
+      else if ((fraction + 1) * den <= product) fraction++;
+      const cycles = this.offset + whole * num + fraction;
+      if (Number.isSafeInteger(cycles)) return cycles;
+    }
     const cycles = this.offsetCycles + (BigInt(nowNs) * this.numerator) / (NS_PER_S * PPM);
     if (cycles > BigInt(Number.MAX_SAFE_INTEGER))
       throw new RangeError(`TSC passed 2^53 at ${nowNs} ns: runs this long need a slower TSC`);

@@ -118,6 +118,9 @@ export interface VcpuHooks {
 const FramePhase = { Body: 0, Epilogue: 1, Exiting: 2 } as const;
 type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
 
+/** Vcpu.tryLocal's answer when the op must be yielded instead. */
+export const NOT_LOCAL = -1;
+
 /** localOp: a CPU-local op that may run while deferred time is owed, or only once none is. */
 const LOCAL_ANYTIME = 1;
 const LOCAL_SETTLED = 2;
@@ -601,6 +604,12 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
    */
   private settle(top: Frame, op: number, result: number): void {
     top.resumeValue = result;
+    this.chargeAfter(top, op);
+    this.maybeInject();
+  }
+
+  /** A charged-after op's cost is owed by `top`, deferred to its next effect. */
+  private chargeAfter(top: Frame, op: number): void {
     if (this.chargedBefore[op] === 0) {
       const costNs = this.opCostNs[op]!;
       if (costNs > 0) {
@@ -608,7 +617,33 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
         top.owedNs += costNs;
       }
     }
-    this.maybeInject();
+  }
+
+  /**
+   * A CPU-local op (cli, sti, a registered local read) called directly by this vCPU's running guest
+   * code instead of yielded, on hot kernel paths (a yield costs a generator round trip and a pass of
+   * the step loop). It is performed, counted and recorded exactly as the yielded op would be, when
+   * nothing could come between the two: no interrupt is pending (none could be taken before the
+   * guest goes on), the injection fault is off (it draws a choice after each op), and the op may run
+   * locally now (mayRunLocally). Otherwise nothing is done and the answer is NOT_LOCAL: the caller
+   * yields the op. Results of local ops are never negative.
+   */
+  tryLocal(effect: Effect): number {
+    if (!this.inResume || this.injectRatio !== 0 || !this.irr.empty || this.context === null)
+      return NOT_LOCAL;
+    const op = effect.op;
+    const local = this.localOp[op]!;
+    if (local === 0) return NOT_LOCAL;
+    const frames = this.context.frames;
+    const top = frames[frames.length - 1]!;
+    if (top.held !== null || top.poll !== null || !this.mayRunLocally(top, op, local)) return NOT_LOCAL;
+    const result = this.performExtension(effect);
+    if (result === SUSPENDED || result < 0)
+      throw new Error(`${this.name}: local op ${op} answered ${String(result)}`);
+    this.stats.steps++;
+    this.sim.recordLocal(this, op, result);
+    this.chargeAfter(top, op);
+    return result;
   }
 
   /** Runs guest code (taking interrupts between steps) until there is something to issue. */

@@ -52,6 +52,7 @@ export {
   type InterruptHandler,
   InterruptRouter,
   irqRestore,
+  NOT_LOCAL,
   pollExchange,
   registerCpuOps,
   SPURIOUS_VECTOR,

@@ -90,11 +90,13 @@ export class GuestMemory {
       case 4:
         return this.view.getUint32(addr, true);
       case 8: {
-        const value = this.view.getBigUint64(addr, true);
-        if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+        // Two 32-bit halves: no BigInt on the clock's hot path. A high half of 2^21 or more is past 2^53.
+        const high = this.view.getUint32(addr + 4, true);
+        if (high >= 0x200000) {
+          const value = this.view.getBigUint64(addr, true);
           throw new GuestMemoryError(`u64 at ${addr} is ${value}, beyond a safe integer`);
         }
-        return Number(value);
+        return high * 0x100000000 + this.view.getUint32(addr, true);
       }
     }
   }
@@ -116,9 +118,12 @@ export class GuestMemory {
       case 4:
         this.view.setUint32(addr, value, true);
         return;
-      case 8:
-        this.view.setBigUint64(addr, BigInt(value), true);
+      case 8: {
+        const high = Math.floor(value / 0x100000000);
+        this.view.setUint32(addr, value - high * 0x100000000, true);
+        this.view.setUint32(addr + 4, high, true);
         return;
+      }
     }
   }
 

@@ -32,6 +32,7 @@ import {
   cli,
   irqRestore,
   type Machine,
+  NOT_LOCAL,
   pollExchange,
   sendIpi,
   sti,
@@ -379,6 +380,9 @@ interface Reaper {
   pending: number;
   freed: number;
 }
+
+/** The cli effect (one shared object), for Vcpu.tryLocal. */
+const CLI_OP = cli();
 
 export class Kernel implements WaitPort {
   /** Thread id -> the lock it waits for (noteWaitingFor). */
@@ -841,9 +845,12 @@ export class Kernel implements WaitPort {
       yield* this.scheduleBefore_178();
       return;
     }
-    const flags = yield cli();
+    // cli and irq_restore called directly where the vCPU allows (Vcpu.tryLocal): every switch runs this.
+    let flags = this.cpuOf().vcpu.tryLocal(CLI_OP);
+    if (flags === NOT_LOCAL) flags = yield cli();
     yield invoke(this.reschedule(this.cpuOf(), false));
-    yield irqRestore(flags);
+    const restore = irqRestore(flags);
+    if (this.cpuOf().vcpu.tryLocal(restore) === NOT_LOCAL) yield restore;
   }
 
   /**
@@ -1002,9 +1009,11 @@ export class Kernel implements WaitPort {
     for (let source = 0; source < cpu.incoming.length; source++) {
       if ((sources & (1 << source)) === 0) continue;
       const queue = cpu.incoming[source]!;
-      const flags = yield cli();
+      let flags = cpu.vcpu.tryLocal(CLI_OP);
+      if (flags === NOT_LOCAL) flags = yield cli();
       yield* this.drainIncoming(cpu, queue);
-      yield irqRestore(flags);
+      const restore = irqRestore(flags);
+      if (cpu.vcpu.tryLocal(restore) === NOT_LOCAL) yield restore;
     }
     cpu.syncRunqueueSize();
   }
@@ -1123,7 +1132,8 @@ export class Kernel implements WaitPort {
     // As OSv: irq_save, then the home CPU is loaded. pin(t, cpu) may move a waking thread; a waker
     // stalled between its compare-and-swap and this load sees the new home and queues t twice there
     // (scenarios/bugs/pin-wake-double-queue.yaml).
-    const flags = yield cli();
+    let flags = this.cpuOf().vcpu.tryLocal(CLI_OP);
+    if (flags === NOT_LOCAL) flags = yield cli();
     const target_ = this.cpus[yield load(thread.homeCpu)]!;
     const me = this.cpuOf();
     target_.incoming[me.index]!.push(thread);
@@ -1133,7 +1143,8 @@ export class Kernel implements WaitPort {
       if (target_ !== me) yield* this.sendWakeupIpi(target_);
       else me.needReschedule = true;
     }
-    yield irqRestore(flags);
+    const restore = irqRestore(flags);
+    if (me.vcpu.tryLocal(restore) === NOT_LOCAL) yield restore;
     if (this.preemptEnableHere()) yield invoke(this.schedule());
   }
 

@@ -7,11 +7,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   buildMachine,
+  GuestMemory,
   kvmclockSystemTime,
   type Machine,
   type MachineBuildOptions,
   PVCLOCK,
   pvclockRead,
+  Tsc,
 } from "../../../src/hw/index.js";
 import { type Cell, compute, type Guest, SequenceStrategy, Simulation } from "../../../src/sim/index.js";
 import { context } from "../../unit/hw/helpers.js";
@@ -123,5 +125,47 @@ describe("kvmclock under concurrent reads and host updates", () => {
       }),
       { numRuns: 80 },
     );
+  });
+});
+
+describe("exact integer paths", () => {
+  it("Tsc.read's Number path equals offset + floor(t · hz · (1e6 + drift) / 1e15) in BigInt", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.constant(2_400_000_000),
+          fc.constant(1_000_000_000),
+          fc.integer({ min: 1_000_000, max: 10_000_000_000 }),
+        ),
+        fc.oneof(fc.constant(0), fc.integer({ min: -100_000, max: 100_000 })),
+        fc.nat({ max: 2 ** 40 }),
+        fc.oneof(fc.nat({ max: 2_000_000_000 }), fc.nat({ max: 2 ** 52 })),
+        (hz, drift, offset, nowNs) => {
+          const exact =
+            BigInt(offset) +
+            (BigInt(nowNs) * BigInt(hz) * (1_000_000n + BigInt(drift))) / 1_000_000_000_000_000n;
+          const tsc = new Tsc(hz, offset, drift);
+          if (exact > BigInt(Number.MAX_SAFE_INTEGER)) expect(() => tsc.read(nowNs)).toThrow(RangeError);
+          else expect(tsc.read(nowNs)).toBe(Number(exact));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("GuestMemory's u64 fields round-trip every safe integer and refuse wider ones", () => {
+    const memory = new GuestMemory(64);
+    fc.assert(
+      fc.property(fc.oneof(fc.nat({ max: 2 ** 32 + 5 }), fc.maxSafeNat()), (value) => {
+        memory.write(8, 8, value);
+        expect(memory.read(8, 8)).toBe(value);
+        expect(memory.read(8, 4)).toBe(value % 2 ** 32);
+        expect(memory.read(12, 4)).toBe(Math.floor(value / 2 ** 32));
+      }),
+      { numRuns: 2000 },
+    );
+    memory.write(16, 4, 0xffffffff);
+    memory.write(20, 4, 0x200000);
+    expect(() => memory.read(16, 8)).toThrow(/beyond a safe integer/);
   });
 });
