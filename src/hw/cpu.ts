@@ -66,7 +66,9 @@ export const cli = (): Effect => CLI;
 export const sti = (): Effect => STI;
 export const hlt = (): Effect => HLT;
 export const stiHlt = (): Effect => STI_HLT;
-export const switchTo = (context: CpuContext): Effect => extension(CpuOp.SwitchTo, 0, 0, context);
+/** switch_to `context`: one effect per context, made on first use (effects are read-only values). */
+export const switchTo = (context: CpuContext): Effect =>
+  (context.switchEffect ??= extension(CpuOp.SwitchTo, 0, 0, context));
 /**
  * A spin loop, as one effect: up to `polls` times, compute `periodNs`, then exchange(cell, 0) (a
  * memory op, charged as one, line transfers included); it stops at the first poll that finds a
@@ -218,6 +220,8 @@ export class CpuContext {
   done = false;
   /** What the base generator returned. */
   result: unknown;
+  /** The switch_to effect that makes this context current (see switchTo). */
+  switchEffect: Effect | null = null;
   constructor(
     readonly name: string,
     guest: Guest<unknown>,
@@ -784,16 +788,25 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     }
     if (this.chargedBefore[op] === 1) {
       this.holdEffect(frame, effect);
-      if (frame.owedNs > 0) return null;
+      if (frame.owedNs > 0) return this.payHeld(frame);
       frame.held = null;
       return this.issueVisible(effect) ?? RAN;
     }
     if (frame.owedNs > 0) {
       frame.held = effect;
       frame.owedDeferred = false;
-      return null;
+      return this.payHeld(frame);
     }
     return this.issueVisible(effect) ?? RAN;
+  }
+
+  /**
+   * The op just held waits for the frame's owed time: the step loop's next pass, taken here when it
+   * would find no interrupt to take first (nothing pending), so it issues the compute at once.
+   */
+  private payHeld(frame: Frame): Effect | null {
+    if (!this.irr.empty) return null;
+    return this.issueCompute(frame) ?? RAN;
   }
 
   /**

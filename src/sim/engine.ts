@@ -190,6 +190,8 @@ export class Simulation {
   private performedValue = 0;
   /** Whether the tail runner performed an effect ahead during its advance (advanceTail). */
   private performedAhead = false;
+  /** limits.maxEvents, read at every record. */
+  private readonly maxEvents: number;
   /** Whether runners may run ahead (SimulationOptions.runAhead). */
   private readonly runAhead: boolean;
   private dispatches = 0;
@@ -230,6 +232,7 @@ export class Simulation {
     this.onDispatch = options.onDispatch ?? null;
     this.onRunnerAdded = options.onRunnerAdded ?? null;
     this.runAhead = options.runAhead ?? true;
+    this.maxEvents = this.limits.maxEvents;
     this.jitterProbability = options.computeJitter?.probability ?? 0;
     this.jitterMaxNs = options.computeJitter?.maxNs ?? 0;
     if (!(this.jitterProbability >= 0 && this.jitterProbability <= 1))
@@ -859,7 +862,7 @@ export class Simulation {
   }
 
   private record(kind: number, runner: number, value: number): void {
-    if (this.dispatches >= this.limits.maxEvents) {
+    if (this.dispatches >= this.maxEvents) {
       throw new BudgetExceeded(`more than maxEvents (${this.limits.maxEvents}) events`);
     }
     const index = this.dispatches++;

@@ -184,6 +184,10 @@ export class KThread implements KernelThread, TimerClient {
   realtime = 0;
   /** st: the atomic status every CPU may CAS. */
   readonly status: Cell;
+  /** exchange(status, s) for each status s, made on first use (the switch path stores statuses). */
+  readonly statusExchanges: (Effect | undefined)[] = [];
+  /** stop_wait's compare-and-swap of status from waiting to running, made on first use. */
+  stopWaitEffect: Effect | null = null;
   /** _joiner: the thread (id) that joins, set by compare-and-swap. */
   readonly joiner: Cell;
   /** _detach_state: attached, detached or attached_complete. */
@@ -286,7 +290,12 @@ export class SchedCpu implements TimerClient {
   readonly incoming: KThread[][];
   /** incoming_wakeups_mask: bit per source CPU whose queue may be non-empty. */
   readonly mask: Cell;
+  /** exchange(mask, 0), handle_incoming_wakeups' fetch-and-clear: one effect, made once. */
+  readonly maskClear: Effect;
   readonly idlePoll: Cell;
+  /** store(idlePoll, 1) and store(idlePoll, 0), made once. */
+  readonly idlePollOn: Effect;
+  readonly idlePollOff: Effect;
   /** The runqueue size as other CPUs read it (a racy read of a CPU-local tree's size). */
   readonly runqueueSize: Cell;
   current!: KThread;
@@ -311,7 +320,10 @@ export class SchedCpu implements TimerClient {
     this.queuedRuntimes = { [Symbol.iterator]: () => runtimesOf(runqueue) };
     this.incoming = Array.from({ length: cpuCount }, () => []);
     this.mask = memory.cell(`cpu${index}.incoming_wakeups_mask`);
+    this.maskClear = exchange(this.mask, 0);
     this.idlePoll = memory.cell(`cpu${index}.idle_poll`);
+    this.idlePollOn = store(this.idlePoll, 1);
+    this.idlePollOff = store(this.idlePoll, 0);
     this.runqueueSize = memory.cell(`cpu${index}.runqueue.size`);
     const apic = kernel.machine.apics[index]!;
     this.timers = new TimerList({
@@ -780,7 +792,7 @@ export class Kernel implements WaitPort {
   private statusStore(thread: KThread, from: number, to: number): Effect {
     const problem = checkTransition(from, to);
     if (problem !== null) this.sim.fail("sched.status-transition", `${thread.name}: ${problem}`);
-    return exchange(thread.status, to);
+    return (thread.statusExchanges[to] ??= exchange(thread.status, to));
   }
 
   private statusStored(thread: KThread, from: number, to: number, old: number): void {
@@ -891,7 +903,7 @@ export class Kernel implements WaitPort {
     // paid before the mask's exchange below, with nothing another CPU can see in between.
     if (this.rescheduleWork !== null) yield this.rescheduleWork;
     // handle_incoming_wakeups, written out: this runs at every switch (a generator call allocates).
-    const sources = yield exchange(cpu.mask, 0);
+    const sources = yield cpu.maskClear;
     if (sources !== 0) yield* this.drainSources(cpu, sources);
     if (this.watching) this.checkWatchdogs(cpu);
     const now = yield* this.clock.uptime(cpu.index);
@@ -1000,7 +1012,7 @@ export class Kernel implements WaitPort {
    * irq_save lock, as OSv does; an empty mask costs one exchange and nothing else.
    */
   private *handleIncomingWakeups(cpu: SchedCpu): Guest<void> {
-    const sources = yield exchange(cpu.mask, 0);
+    const sources = yield cpu.maskClear;
     if (sources !== 0) yield* this.drainSources(cpu, sources);
   }
 
@@ -1056,7 +1068,11 @@ export class Kernel implements WaitPort {
    * case (the CAS succeeds) costs no generator: the CAS effect, then stopWaitAfter with what it saw.
    */
   private stopWaitCas(thread: KThread): Effect {
-    return compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Running);
+    return (thread.stopWaitEffect ??= compareAndSwap(
+      thread.status,
+      ThreadStatus.Waiting,
+      ThreadStatus.Running,
+    ));
   }
 
   /** The rest of stop_wait once its CAS saw `seen` (not waiting: a wake is in progress). */
@@ -1222,7 +1238,7 @@ export class Kernel implements WaitPort {
 
   private *doIdle(cpu: SchedCpu): Guest<void> {
     for (;;) {
-      yield store(cpu.idlePoll, 1);
+      yield cpu.idlePollOn;
       // The poll loop: idlePollNs of work, then handle_incoming_wakeups' fetch_clear, until the
       // runqueue fills or the polls run out. pollExchange runs the loop's quiet stretches as one wait.
       for (let left = this.options.idlePolls; left > 0; ) {
@@ -1233,11 +1249,11 @@ export class Kernel implements WaitPort {
         left -= cpu.vcpu.lastPollCount;
         if (sources !== 0) yield* this.drainSources(cpu, sources);
         if (cpu.runqueue.size > 0) {
-          yield store(cpu.idlePoll, 0);
+          yield cpu.idlePollOff;
           return;
         }
       }
-      yield store(cpu.idlePoll, 0);
+      yield cpu.idlePollOff;
       yield fence();
       yield cli();
       yield* this.handleIncomingWakeups(cpu);
