@@ -120,8 +120,8 @@ export interface VcpuHooks {
 const FramePhase = { Body: 0, Epilogue: 1, Exiting: 2 } as const;
 type FramePhaseValue = (typeof FramePhase)[keyof typeof FramePhase];
 
-/** Vcpu.tryLocal's answer when the op must be yielded instead. */
-export const NOT_LOCAL = -1;
+/** Vcpu.tryLocal's answer when the op must be yielded instead (local ops answer -1 or more). */
+export const NOT_LOCAL = -2;
 
 /** localOp: a CPU-local op that may run while deferred time is owed, or only once none is. */
 const LOCAL_ANYTIME = 1;
@@ -630,7 +630,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
    * nothing could come between the two: no interrupt is pending (none could be taken before the
    * guest goes on), the injection fault is off (it draws a choice after each op), and the op may run
    * locally now (mayRunLocally). Otherwise nothing is done and the answer is NOT_LOCAL: the caller
-   * yields the op. Results of local ops are never negative.
+   * yields the op. Local ops answer -1 or more (a clock read answers -1 for a record being updated).
    */
   tryLocal(effect: Effect): number {
     if (!this.inResume || this.injectRatio !== 0 || !this.irr.empty || this.context === null)
@@ -642,7 +642,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     const top = frames[frames.length - 1]!;
     if (top.held !== null || top.poll !== null || !this.mayRunLocally(top, op, local)) return NOT_LOCAL;
     const result = this.performExtension(effect);
-    if (result === SUSPENDED || result < 0)
+    if (result === SUSPENDED || result < -1)
       throw new Error(`${this.name}: local op ${op} answered ${String(result)}`);
     this.stats.steps++;
     this.sim.recordLocal(this, op, result);

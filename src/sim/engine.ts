@@ -603,6 +603,8 @@ export class Simulation {
         );
       }
       this.nowNs = next;
+      // The next pass would find no stop requested and this live event due: fire it.
+      this.fireNext();
     }
   }
 
@@ -639,6 +641,17 @@ export class Simulation {
       this.timedEvents++;
       if (runner.heldEffect !== null) {
         this.releaseHeldEffect(runner);
+        // The loop's next pass, when it would step this runner alone: no stop requested, nothing
+        // due, no other runner ready (the common end of a memory op's latency).
+        if (
+          this.ready.length === 1 &&
+          runner.state === RunnerState.Ready &&
+          this.stopReason === null &&
+          !(queue.size > 0 && queue.peekTime() <= this.nowNs)
+        ) {
+          this.countInstantStep();
+          this.perform(runner);
+        }
         return;
       }
       // Recorded with the time waited, so a trace shows when the wait began.

@@ -21,6 +21,7 @@
 import {
   kvmclockSystemTimeOwn,
   type Machine,
+  NOT_LOCAL,
   PVCLOCK_TSC_STABLE_BIT,
   physLoad,
   physStore,
@@ -120,7 +121,10 @@ export class KernelClock {
     let value = 0;
     if (smpInit !== 0) {
       const kvmclock = this.machine.kvmclock;
-      const packed = yield this.ownReads[cpu]!;
+      // The one-step read, called directly when the vCPU allows it (Vcpu.tryLocal).
+      const read = this.ownReads[cpu]!;
+      let packed = this.machine.cpus[cpu]!.tryLocal(read);
+      if (packed === NOT_LOCAL) packed = yield read;
       let time = stableOwnTime(packed, kvmclock.validFlags);
       if (time < 0)
         time = yield* kvmclockSystemTimeOwn(
