@@ -25,13 +25,21 @@ export function runCommand(io: CliIo) {
     .option("--trace <file>", "record the run to a trace file")
     .option("--force", "overwrite an existing trace file", false)
     .option("--json", "print one JSON object instead of the text report", false)
+    .option(
+      "--no-run-ahead",
+      "dispatch every effect through the engine's loop (the same run, slower: for checking run-ahead)",
+    )
     .action((file, options) => {
       const resolved = resolveScenario(file, {
         seed: options.seed,
         duration: options.duration,
         set: options.set,
       });
-      const execution = executeScenario(resolved, { tracePath: options.trace, force: options.force });
+      const execution = executeScenario(resolved, {
+        tracePath: options.trace,
+        force: options.force,
+        runAhead: options.runAhead,
+      });
       const context = {
         title: `${resolved.scenario.name} (${resolved.file})`,
         wallMs: execution.wallMs,

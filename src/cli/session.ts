@@ -91,6 +91,8 @@ export interface ExecuteOptions {
   force?: boolean;
   keepChoiceLog?: boolean;
   strategyName?: string;
+  /** SimulationOptions.runAhead (default true). */
+  runAhead?: boolean;
 }
 
 export interface Execution {
@@ -121,7 +123,11 @@ export function executeScenario(resolved: ResolvedScenario, options: ExecuteOpti
           },
           { force: options.force ?? false },
         );
-  const simOptions = { ...(writer?.listeners() ?? {}), keepChoiceLog: options.keepChoiceLog ?? true };
+  const simOptions = {
+    ...(writer?.listeners() ?? {}),
+    keepChoiceLog: options.keepChoiceLog ?? true,
+    runAhead: options.runAhead ?? true,
+  };
   const built = buildScenario(
     resolved.scenario,
     options.strategy === undefined

@@ -631,9 +631,16 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
    * guest goes on), the injection fault is off (it draws a choice after each op), and the op may run
    * locally now (mayRunLocally). Otherwise nothing is done and the answer is NOT_LOCAL: the caller
    * yields the op. Local ops answer -1 or more (a clock read answers -1 for a record being updated).
+   * Off when the simulation's run-ahead is off, so the run-ahead equivalence test covers it too.
    */
   tryLocal(effect: Effect): number {
-    if (!this.inResume || this.injectRatio !== 0 || !this.irr.empty || this.context === null)
+    if (
+      !this.inResume ||
+      this.injectRatio !== 0 ||
+      !this.irr.empty ||
+      this.context === null ||
+      !this.sim.runsAhead
+    )
       return NOT_LOCAL;
     const op = effect.op;
     const local = this.localOp[op]!;

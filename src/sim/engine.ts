@@ -188,6 +188,8 @@ export class Simulation {
   private tailRunner: Runner | null = null;
   /** What the effect performNow performed answered. */
   private performedValue = 0;
+  /** The current runner when the tail runner's advance began (advance() puts it back). */
+  private tailPrevious: Runner | null = null;
   /** Whether the tail runner performed an effect ahead during its advance (advanceTail). */
   private performedAhead = false;
   /** limits.maxEvents, read at every record. */
@@ -436,10 +438,14 @@ export class Simulation {
       this.nowNs = endNs;
       this.timedEvents++;
       if (runner.heldEffect === null) {
+        this.asLoopWould(runner);
         this.record(EventKind.ComputeDone, runner.id, endNs - startNs);
+        this.current = runner;
         return RUN_AHEAD_ENDED;
       }
+      this.asLoopWould(runner);
       const moreNs = runner.heldEffectDue();
+      this.current = runner;
       if (moreNs > 0) {
         if (!Number.isSafeInteger(moreNs))
           throw new RangeError(`runner '${runner.name}': held effect asked for ${moreNs} ns more`);
@@ -457,15 +463,33 @@ export class Simulation {
     }
   }
 
+  /**
+   * Whether runners may do ahead what the loop would do next (SimulationOptions.runAhead); a runner
+   * with shortcuts of its own of the same kind (a vCPU's directly called local ops) honours it too.
+   */
+  get runsAhead(): boolean {
+    return this.runAhead;
+  }
+
   /** What the effect performNow or computeNow performed last answered. */
   get performedResult(): number {
     return this.performedValue;
   }
 
+  /**
+   * The current runner the loop would have at this point of a run-ahead (a failure report names it):
+   * the one advance() put back, until the runner's first step ahead makes it current for good.
+   */
+  private asLoopWould(runner: Runner): void {
+    this.current = this.performedAhead ? runner : this.tailPrevious;
+  }
+
   /** stepOne and perform for the only ready runner, from inside its guest code (see performNow). */
   private performAhead(runner: Runner, effect: Effect): number {
-    this.performedAhead = true;
+    this.asLoopWould(runner);
     this.countInstantStep();
+    this.performedAhead = true;
+    this.current = runner;
     runner.steps++;
     this.stepCount++;
     const op = effect.op;
@@ -804,6 +828,7 @@ export class Simulation {
   /** advance() as the last thing a dispatch does: the runner may run ahead (performNow). */
   private advanceTail(runner: Runner, result: number): void {
     this.tailRunner = runner;
+    this.tailPrevious = this.current;
     this.performedAhead = false;
     this.advance(runner, result);
     this.tailRunner = null;

@@ -26,6 +26,15 @@ describe("osv-sim run", () => {
     expect(a.threads).toHaveLength(5);
   });
 
+  it("--no-run-ahead gives the same run: outcome, digest, events and threads", () => {
+    const on = JSON.parse(osvSim(["run", "scenarios/sched/ctxsw.yaml", "--json"]).stdout);
+    const off = JSON.parse(osvSim(["run", "scenarios/sched/ctxsw.yaml", "--json", "--no-run-ahead"]).stdout);
+    expect(on.outcome).toBe("ok");
+    expect(off.digest).toBe(on.digest);
+    expect(off.stats.events).toBe(on.stats.events);
+    expect(off.threads).toEqual(on.threads);
+  });
+
   it("lists each kernel thread's real-time priority in the thread table (text and JSON)", () => {
     const json = JSON.parse(osvSim(["run", "scenarios/sched/realtime.yaml", "--json"]).stdout);
     const rows = json.threads as { name: string; realtime: number }[];
