@@ -12,7 +12,34 @@ import { EventKind, KindRegistry, RecentEvents } from "./events.js";
 import { guardDeterminism } from "./guard.js";
 import { Memory, type MemoryModel } from "./memory.js";
 import { createEventQueue, type EventQueue, type QueueKind, QueueLimitError } from "./queue.js";
-import { Process, RUNNER_STATE_NAMES, Runner, RunnerState, SUSPENDED } from "./runner.js";
+import {
+  ALREADY_BLOCKED,
+  ALREADY_WAITING,
+  Process,
+  RUN_AHEAD_ENDED,
+  RUN_AHEAD_NO,
+  RUN_AHEAD_PENDING,
+  RUN_AHEAD_PERFORMED,
+  RUN_AHEAD_SUSPENDED,
+  RUN_AHEAD_WAITING,
+  RUNNER_STATE_NAMES,
+  type RunAheadHost,
+  Runner,
+  RunnerState,
+  SUSPENDED,
+} from "./runner.js";
+
+export {
+  ALREADY_BLOCKED,
+  ALREADY_WAITING,
+  RUN_AHEAD_ENDED,
+  RUN_AHEAD_NO,
+  RUN_AHEAD_PENDING,
+  RUN_AHEAD_PERFORMED,
+  RUN_AHEAD_SUSPENDED,
+  RUN_AHEAD_WAITING,
+};
+
 import { assertTimeNs, formatDuration } from "./time.js";
 
 /** A timed-event target. `kind` names the event in digests and traces; `id` says whose it is. */
@@ -143,18 +170,6 @@ export class InvariantViolation extends Error {
   }
 }
 
-/** computeNow's answers (see there). */
-export const RUN_AHEAD_NO = 0;
-export const RUN_AHEAD_WAITING = 1;
-export const RUN_AHEAD_ENDED = 2;
-export const RUN_AHEAD_PERFORMED = 3;
-export const RUN_AHEAD_PENDING = 4;
-export const RUN_AHEAD_SUSPENDED = 5;
-/** What a runner answers after computeNow put it to wait (RUN_AHEAD_WAITING). */
-export const ALREADY_WAITING: Effect = Object.freeze({ op: -3, cell: null, a: 0, b: 0, target: null });
-/** What a runner answers after an extension op performed ahead suspended it (RUN_AHEAD_SUSPENDED). */
-export const ALREADY_BLOCKED: Effect = Object.freeze({ op: -4, cell: null, a: 0, b: 0, target: null });
-
 /** Runner ids share a digest word with the event kind. */
 const MAX_RUNNERS = 1 << 20;
 
@@ -165,7 +180,7 @@ class BudgetExceeded extends Error {
 
 type EndCheck = (sim: Simulation) => string | null | undefined;
 
-export class Simulation {
+export class Simulation implements RunAheadHost {
   readonly seed: number;
   readonly choice: ChoiceSource;
   readonly memory: Memory;
@@ -274,6 +289,7 @@ export class Simulation {
     if (this.runners.length >= MAX_RUNNERS) throw new BudgetExceeded(`more than ${MAX_RUNNERS} runners`);
     runner.id = this.runners.length;
     runner.memoryAgent = runner.id;
+    runner.host = this;
     this.runners.push(runner);
     this.onRunnerAdded?.(runner);
     this.resumeAt(runner, this.nowNs, 0);

@@ -3,7 +3,7 @@
 // subclasses Runner for a vCPU that switches between thread contexts and takes interrupts between
 // steps. The engine owns a runner's scheduling state; a subclass only produces and performs effects.
 
-import type { Effect, Guest } from "./effects.js";
+import { type Effect, type Guest, Op } from "./effects.js";
 import { DONE, GuestStack } from "./stack.js";
 
 export const RunnerState = {
@@ -20,6 +20,25 @@ export const RunnerState = {
 export type RunnerStateValue = (typeof RunnerState)[keyof typeof RunnerState];
 
 export const RUNNER_STATE_NAMES = ["new", "ready", "waiting", "blocked", "done"] as const;
+
+/** Simulation.performNow's and computeNow's answers (see there). */
+export const RUN_AHEAD_NO = 0;
+export const RUN_AHEAD_WAITING = 1;
+export const RUN_AHEAD_ENDED = 2;
+export const RUN_AHEAD_PERFORMED = 3;
+export const RUN_AHEAD_PENDING = 4;
+export const RUN_AHEAD_SUSPENDED = 5;
+/** What a runner answers after computeNow put it to wait (RUN_AHEAD_WAITING). */
+export const ALREADY_WAITING: Effect = Object.freeze({ op: -3, cell: null, a: 0, b: 0, target: null });
+/** What a runner answers after an extension op performed ahead suspended it (RUN_AHEAD_SUSPENDED). */
+export const ALREADY_BLOCKED: Effect = Object.freeze({ op: -4, cell: null, a: 0, b: 0, target: null });
+
+/** The engine as a runner sees it when it runs ahead (the Simulation; see its performNow). */
+export interface RunAheadHost {
+  performNow(runner: Runner, effect: Effect): number;
+  computeNow(runner: Runner, ns: number): number;
+  readonly performedResult: number;
+}
 
 /** Returned by performExtension when the runner leaves the ready set until resumed. */
 export const SUSPENDED = Symbol("suspended");
@@ -54,6 +73,8 @@ export abstract class Runner {
    * compute; the engine drops it if the compute is cut short (cancelWait).
    */
   heldEffect: Effect | null = null;
+  /** The simulation that runs this runner, set when it is added. */
+  host: RunAheadHost | null = null;
 
   constructor(readonly name: string) {}
 
@@ -90,12 +111,35 @@ export class Process<R = unknown> extends Runner {
     this.stack = new GuestStack(body(this));
   }
 
+  /**
+   * Runs the guest to its next effect. A memory op or a compute the engine can take here and now
+   * (Simulation.performNow, computeNow: nothing else could happen first) is taken without leaving
+   * this call, and the guest goes on with its result, as the loop would have resumed it.
+   */
   resume(result: number): Effect | null {
-    const next = this.stack.next(result);
-    if (next === DONE) {
-      this.result = this.stack.result as R;
-      return null;
+    const host = this.host;
+    let value = result;
+    for (;;) {
+      const next = this.stack.next(value);
+      if (next === DONE) {
+        this.result = this.stack.result as R;
+        return null;
+      }
+      if (host === null) return next;
+      const op = next.op;
+      if (op === Op.Compute) {
+        const done = host.computeNow(this, next.a);
+        if (done === RUN_AHEAD_ENDED) {
+          value = 0;
+          continue;
+        }
+        return done === RUN_AHEAD_WAITING ? ALREADY_WAITING : next;
+      }
+      if (op >= Op.Load && op <= Op.Fence && host.performNow(this, next) === RUN_AHEAD_PERFORMED) {
+        value = host.performedResult;
+        continue;
+      }
+      return next;
     }
-    return next;
   }
 }
