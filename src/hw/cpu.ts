@@ -127,7 +127,7 @@ export const NOT_LOCAL = -2;
 const LOCAL_ANYTIME = 1;
 const LOCAL_SETTLED = 2;
 
-/** accept()'s answer for an effect performed in the step (issueVisible): the guest goes on. */
+/** accept()'s and continuePoll's answer for an effect or compute taken in the step: the guest goes on. */
 const RAN: Effect = Object.freeze({ op: -2, cell: null, a: 0, b: 0, target: null });
 
 /** Times a held memory op may be charged its line transfer again (see Vcpu.opCostNs). */
@@ -639,6 +639,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       this.injectRatio !== 0 ||
       !this.irr.empty ||
       this.context === null ||
+      this.sim.currentRunner !== this ||
       !this.sim.runsAhead
     )
       return NOT_LOCAL;
@@ -695,7 +696,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
       }
       if (frame.poll !== null) {
         const effect = this.continuePoll(frame, frame.poll);
-        if (effect !== null) return effect;
+        if (effect === RAN) steps = 0;
+        else if (effect !== null) return effect;
         continue;
       }
       const next = frame.stack.next(frame.resumeValue);
@@ -889,7 +891,7 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
           poll.watchStartNs = this.sim.now;
           poll.phase = PollPhase.Watch;
           frame.owedNs += poll.left * periodNs;
-          return this.issueCompute(frame);
+          return this.issueCompute(frame) ?? RAN;
         }
         this.startPoll(frame, poll);
         return null;

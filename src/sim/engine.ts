@@ -426,7 +426,7 @@ export class Simulation implements RunAheadHost {
       this.ready.length !== 0 ||
       this.stopReason !== null ||
       // Far from the queue's limit, where the wakeup's push could not be the one that exceeds it.
-      this.queue.size >= this.limits.maxPendingEvents >> 1 ||
+      this.queue.size >= Math.floor(this.limits.maxPendingEvents / 2) ||
       !this.runAhead
     )
       return RUN_AHEAD_NO;
@@ -447,7 +447,8 @@ export class Simulation implements RunAheadHost {
         this.resumeAt(runner, endNs, 0, EventKind.ComputeDone);
         return RUN_AHEAD_WAITING;
       }
-      // The wakeup's push and pop, with nothing between them.
+      // The wakeup's push and pop, with nothing between them (waiting, as resumeAt leaves it).
+      runner.state = RunnerState.Waiting;
       this.seq++;
       runner.wakeToken++;
       const startNs = this.nowNs;
@@ -503,6 +504,8 @@ export class Simulation implements RunAheadHost {
   /** stepOne and perform for the only ready runner, from inside its guest code (see performNow). */
   private performAhead(runner: Runner, effect: Effect): number {
     this.asLoopWould(runner);
+    // Stepped as a ready runner, as the loop steps it (a report made now lists it so).
+    runner.state = RunnerState.Ready;
     this.countInstantStep();
     this.performedAhead = true;
     this.current = runner;

@@ -15,7 +15,8 @@ type AnyGenerator = Generator<Effect, unknown, unknown>;
 // %GeneratorPrototype%.next, shared by every generator. `generator.next(v)` looks `next` up through
 // the generator function's own prototype, and a kernel's stack holds dozens of generator functions,
 // so that lookup is megamorphic (V8's slowest inline-cache state: 3.5% of a ping-pong's time under
-// perf); calling the one function directly skips it.
+// perf); calling the one function directly skips it. So guests must be native generators (a
+// hand-written iterator would fail here with a TypeError, thrown into its caller).
 const generatorNext = Object.getPrototypeOf(function* () {}).prototype.next as (
   this: AnyGenerator,
   value: unknown,

@@ -792,7 +792,11 @@ export class Kernel implements WaitPort {
   private statusStore(thread: KThread, from: number, to: number): Effect {
     const problem = checkTransition(from, to);
     if (problem !== null) this.sim.fail("sched.status-transition", `${thread.name}: ${problem}`);
-    return (thread.statusExchanges[to] ??= exchange(thread.status, to));
+    const made = thread.statusExchanges[to];
+    if (made !== undefined) return made;
+    const effect = exchange(thread.status, to);
+    thread.statusExchanges[to] = effect;
+    return effect;
   }
 
   private statusStored(thread: KThread, from: number, to: number, old: number): void {
@@ -1068,11 +1072,9 @@ export class Kernel implements WaitPort {
    * case (the CAS succeeds) costs no generator: the CAS effect, then stopWaitAfter with what it saw.
    */
   private stopWaitCas(thread: KThread): Effect {
-    return (thread.stopWaitEffect ??= compareAndSwap(
-      thread.status,
-      ThreadStatus.Waiting,
-      ThreadStatus.Running,
-    ));
+    if (thread.stopWaitEffect === null)
+      thread.stopWaitEffect = compareAndSwap(thread.status, ThreadStatus.Waiting, ThreadStatus.Running);
+    return thread.stopWaitEffect;
   }
 
   /** The rest of stop_wait once its CAS saw `seen` (not waiting: a wake is in progress). */
