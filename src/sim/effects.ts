@@ -119,6 +119,21 @@ export function* loadEquals(cell: Cell, value: number): Guest<boolean> {
   return (yield load(cell)) === value;
 }
 
+/**
+ * A wait predicate `cell === value` that a waiter may recognize (it carries its cell and value) and
+ * check with one load effect and no generator; called, it is `loadEquals(cell, value)`. Make it once
+ * and pass it to every wait (a wait re-checks its predicate at every wakeup).
+ */
+export interface CellEquals {
+  (): Guest<boolean>;
+  readonly cell: Cell;
+  readonly value: number;
+}
+
+export function cellEquals(cell: Cell, value: number): CellEquals {
+  return Object.assign(() => loadEquals(cell, value), { cell, value });
+}
+
 /** Compare-and-swap that answers true on success, for guest code that only needs the verdict. */
 export function* cas(cell: Cell, expected: number, desired: number): Guest<boolean> {
   return (yield compareAndSwap(cell, expected, desired)) === expected;

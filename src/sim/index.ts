@@ -13,10 +13,12 @@ export {
 export { Digest } from "./digest.js";
 export {
   block,
+  type CellEquals,
   COMPUTE_DEFERRED,
   CORE_OP_NAMES,
   call,
   cas,
+  cellEquals,
   compareAndSwap,
   compute,
   deferredCompute,

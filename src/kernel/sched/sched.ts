@@ -42,7 +42,9 @@ import {
 } from "../../hw/index.js";
 import {
   type Cell,
+  type CellEquals,
   call,
+  cellEquals,
   compareAndSwap,
   compute,
   deferredCompute,
@@ -52,7 +54,6 @@ import {
   type Guest,
   invoke,
   load,
-  loadEquals,
   type Simulation,
   store,
 } from "../../sim/index.js";
@@ -622,7 +623,7 @@ export class Kernel implements WaitPort {
     const me = this.current();
     const claimed = yield compareAndSwap(thread.joiner, 0, me.id);
     if (claimed !== 0) return; // destroy() already ran
-    yield* this.waitUntil(() => loadEquals(thread.status, ThreadStatus.Terminated));
+    yield* this.waitUntil(cellEquals(thread.status, ThreadStatus.Terminated));
   }
 
   // ---- detach and the reaper (§2.13) -------------------------------------------------------------
@@ -1027,32 +1028,37 @@ export class Kernel implements WaitPort {
       const queue = cpu.incoming[source]!;
       let flags = cpu.vcpu.tryLocal(CLI_OP);
       if (flags === NOT_LOCAL) flags = yield cli();
-      yield* this.drainIncoming(cpu, queue);
+      // The source's queue, drained here (one generator call fewer at every wakeup).
+      while (queue.length > 0) {
+        const thread = queue.shift()!;
+        if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
+          const old = yield this.statusStore(thread, ThreadStatus.Waking, ThreadStatus.Running);
+          this.statusStored(thread, ThreadStatus.Waking, ThreadStatus.Running, old);
+        } else if (thread.cpu !== cpu && !this.has("0a4b84bd-stale-wakeup")) {
+          // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
+        } else {
+          const old = yield this.statusStore(thread, ThreadStatus.Waking, ThreadStatus.Queued);
+          this.statusStored(thread, ThreadStatus.Waking, ThreadStatus.Queued, old);
+          thread.runtime.updateAfterSleep(cpu.runtime);
+          this.checkNotQueuedAnywhere(thread);
+          cpu.runqueue.insertEqual(thread);
+          if (thread.timersNeedReload) yield* this.resumeTimers(thread, cpu);
+        }
+      }
       const restore = irqRestore(flags);
       if (cpu.vcpu.tryLocal(restore) === NOT_LOCAL) yield restore;
     }
     cpu.syncRunqueueSize();
   }
 
-  /** One source CPU's incoming wakeup queue, interrupts off. */
-  private *drainIncoming(cpu: SchedCpu, queue: KThread[]): Guest<void> {
-    while (queue.length > 0) {
-      const thread = queue.shift()!;
-      if (thread === cpu.current && !this.has("e60ebaf3-queued-runtime")) {
-        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Running);
-      } else if (thread.cpu !== cpu && !this.has("0a4b84bd-stale-wakeup")) {
-        // A stale entry after the thread moved (fix 0a4b84bd): ignore it.
-      } else {
-        yield* this.storeStatus(thread, ThreadStatus.Waking, ThreadStatus.Queued);
-        thread.runtime.updateAfterSleep(cpu.runtime);
-        if (!this.cpus.every((c) => !c.runqueue.has(thread) && c.current !== thread))
-          this.sim.fail(
-            "sched.one-runqueue",
-            `woken thread ${thread.name} is already queued or running somewhere`,
-          );
-        cpu.runqueue.insertEqual(thread);
-        yield* this.resumeTimers(thread, cpu);
-      }
+  /** A thread about to be queued is in no runqueue and current on no CPU. */
+  private checkNotQueuedAnywhere(thread: KThread): void {
+    for (const c of this.cpus) {
+      if (c.runqueue.has(thread) || c.current === thread)
+        this.sim.fail(
+          "sched.one-runqueue",
+          `woken thread ${thread.name} is already queued or running somewhere`,
+        );
     }
   }
 
@@ -1103,7 +1109,10 @@ export class Kernel implements WaitPort {
       this.preemptDisableHere();
       const old = yield this.statusStore(thread, ThreadStatus.Running, ThreadStatus.Waiting);
       this.statusStored(thread, ThreadStatus.Running, ThreadStatus.Waiting, old);
-      if (yield* predicate()) {
+      // A cell-equals predicate is one load, checked here without a generator (sim/effects.ts).
+      const quick = predicate as Partial<CellEquals>;
+      const holds = quick.cell !== undefined ? (yield load(quick.cell)) === quick.value : yield* predicate();
+      if (holds) {
         const seen = yield this.stopWaitCas(thread);
         thread.preemptCounter--;
         if (seen !== ThreadStatus.Waiting) yield* this.stopWaitAfter(thread, seen);
@@ -1156,10 +1165,20 @@ export class Kernel implements WaitPort {
     const me = this.cpuOf();
     target_.incoming[me.index]!.push(thread);
     const bit = 1 << me.index;
-    const before = yield* this.fetchOr(target_.mask, bit);
+    // fetch_or on the mask and send_wakeup_ipi, written out (this runs at every wakeup).
+    const mask = target_.mask;
+    let before: number;
+    for (;;) {
+      before = yield load(mask);
+      if ((yield compareAndSwap(mask, before, before | bit)) === before) break;
+    }
     if ((before & bit) === 0) {
-      if (target_ !== me) yield* this.sendWakeupIpi(target_);
-      else me.needReschedule = true;
+      if (target_ !== me) {
+        yield fence();
+        const polling = yield load(target_.idlePoll);
+        const queued = yield load(target_.runqueueSize);
+        if (polling === 0 && queued <= 1) yield sendIpi(target_.index, WAKEUP_IPI_VECTOR);
+      } else me.needReschedule = true;
     }
     const restore = irqRestore(flags);
     if (me.vcpu.tryLocal(restore) === NOT_LOCAL) yield restore;

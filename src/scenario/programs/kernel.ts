@@ -5,7 +5,7 @@
 
 import { z } from "zod";
 import { type Kernel, type KThread, LockfreeMutex, MUTEX_VARIANTS } from "../../kernel/index.js";
-import { formatDuration, type Guest, load, loadEquals, store } from "../../sim/index.js";
+import { cellEquals, formatDuration, type Guest, load, store } from "../../sim/index.js";
 import { registerProgram } from "../registry.js";
 import { durationType } from "../units.js";
 import { cpuFor } from "./hosts.js";
@@ -195,7 +195,7 @@ registerProgram({
           `w${context.index}.ping${me}`,
           function* (api): Guest<void> {
             // A shared predicate (a fresh `function*` closure per round would cost V8 microseconds).
-            const myTurn = () => loadEquals(token, me);
+            const myTurn = cellEquals(token, me);
             for (let r = 0; r < params.rounds; r++) {
               yield* api.waitUntil(myTurn);
               // Measured by the observer (virtual time): a clock read here would cost guest time.
