@@ -663,7 +663,8 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     for (let steps = 0; steps < MAX_LOCAL_STEPS; steps++) {
       const context = this.context;
       if (context === null) return this.issue(extension(CpuOp.Park));
-      this.takeInterrupt(context);
+      // Checked before every guest step; the common case, nothing pending, costs no call.
+      if (!this.irr.empty) this.takeInterrupt(context);
       const frames = context.frames;
       const frame = frames[frames.length - 1]!;
       // Time owed only for ops charged after their effect is paid with the next effect, so the

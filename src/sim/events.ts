@@ -77,12 +77,10 @@ export interface RecentEvent {
   value: number;
 }
 
-/** A fixed-size ring of the last dispatched events, kept in typed arrays (no allocation per event). */
+/** A fixed-size ring of the last dispatched events, kept in one typed array (no allocation per event). */
 export class RecentEvents {
-  private readonly times: Float64Array;
-  private readonly kinds: Int32Array;
-  private readonly runners: Int32Array;
-  private readonly values: Float64Array;
+  /** Four numbers per event: time, kind, runner, value (one array: one bounds check, one line). */
+  private readonly slots: Float64Array;
   private total = 0;
   readonly capacity: number;
 
@@ -96,18 +94,16 @@ export class RecentEvents {
     capacity = 2 ** Math.ceil(Math.log2(capacity));
     this.capacity = capacity;
     this.mask = capacity - 1;
-    this.times = new Float64Array(capacity);
-    this.kinds = new Int32Array(capacity);
-    this.runners = new Int32Array(capacity);
-    this.values = new Float64Array(capacity);
+    this.slots = new Float64Array(capacity * 4);
   }
 
   record(timeNs: number, kind: number, runner: number, value: number): void {
-    const slot = this.total & this.mask;
-    this.times[slot] = timeNs;
-    this.kinds[slot] = kind;
-    this.runners[slot] = runner;
-    this.values[slot] = value;
+    const at = (this.total & this.mask) << 2;
+    const slots = this.slots;
+    slots[at] = timeNs;
+    slots[at + 1] = kind;
+    slots[at + 2] = runner;
+    slots[at + 3] = value;
     this.total++;
   }
 
@@ -116,13 +112,13 @@ export class RecentEvents {
     const out: RecentEvent[] = [];
     const first = Math.max(0, this.total - this.capacity);
     for (let index = first; index < this.total; index++) {
-      const slot = index % this.capacity;
+      const at = (index % this.capacity) * 4;
       out.push({
         index,
-        timeNs: this.times[slot]!,
-        kind: this.kinds[slot]!,
-        runner: this.runners[slot]!,
-        value: this.values[slot]!,
+        timeNs: this.slots[at]!,
+        kind: this.slots[at + 1]!,
+        runner: this.slots[at + 2]!,
+        value: this.slots[at + 3]!,
       });
     }
     return out;
