@@ -1,7 +1,9 @@
 // Goal: the `osv-sim` binary behaves as the README promises — run with no arguments, --json, --help,
 // --version, exit codes, and one-line errors. Method: spawn the built CLI and read its output.
+import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { osvSim } from "./helpers.js";
+import { BIN, osvSim, ROOT } from "./helpers.js";
 
 describe("osv-sim run", () => {
   it("runs the built-in demo with no arguments and prints outcome, seed and digest", () => {
@@ -69,6 +71,18 @@ describe("osv-sim run", () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split("\n")[0]).toMatch(/--seed must be a non-negative integer/);
     expect(run.stdout).toBe("");
+  });
+
+  it("the built entry point is executable and `npx osv-sim` runs it (the README's quick start)", () => {
+    expect(statSync(BIN).mode & 0o111, "dist/src/cli/main.js lacks the executable bit").not.toBe(0);
+    const npx = spawnSync("npx", ["--no-install", "osv-sim", "--version"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, CI: "true" },
+      timeout: 60_000,
+    });
+    expect({ code: npx.status, stderr: npx.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(npx.stdout).toMatch(/\d+\.\d+\.\d+/);
   });
 
   it("answers --help and --version with exit 0, an unknown command with exit 2", () => {
