@@ -649,6 +649,12 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
     const frames = this.context.frames;
     const top = frames[frames.length - 1]!;
     if (top.held !== null || top.poll !== null || !this.mayRunLocally(top, op, local)) return NOT_LOCAL;
+    return this.runLocal(top, effect);
+  }
+
+  /** A local op's work, yielded or called (performLocal, tryLocal): performed, counted, recorded, charged. */
+  private runLocal(top: Frame, effect: Effect): number {
+    const op = effect.op;
     const result = this.performExtension(effect);
     if (result === SUSPENDED || result < -1)
       throw new Error(`${this.name}: local op ${op} answered ${String(result)}`);
@@ -1003,13 +1009,11 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
 
   /** Performs a CPU-local op inside the step (see localOp): recorded as an event, not dispatched. */
   private performLocal(effect: Effect): void {
-    const op = effect.op;
-    const result = this.performExtension(effect);
-    if (result === SUSPENDED) throw new Error(`${this.name}: local op ${op} suspended the vCPU`);
-    this.stats.steps++;
-    this.sim.recordLocal(this, op, result);
     const frames = this.context!.frames;
-    this.settle(frames[frames.length - 1]!, op, result);
+    const top = frames[frames.length - 1]!;
+    // settle(), with runLocal having charged the op's cost.
+    top.resumeValue = this.runLocal(top, effect);
+    this.maybeInject();
   }
 
   private issue(effect: Effect): Effect {

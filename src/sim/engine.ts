@@ -2,7 +2,9 @@
 // loop. It knows nothing of OSv. Timed events fire in (time, seq) order; between them, every runner
 // that holds a visible effect is "ready", and which one performs its effect next is a scheduling
 // choice whose default (0) is to keep running the current runner. Local effects (compute, sleep) are
-// performed inline, so only shared-state effects are interleaving points.
+// performed inline, so only shared-state effects are interleaving points. When only one runner can
+// act next, it runs ahead: its effects and computes are taken from inside its own step, with every
+// event, count and choice the loop would make (performNow, computeNow; `runAhead: false` turns it off).
 
 import { ChoiceSource, DivergenceError, RandomStrategy, type Strategy } from "./choice.js";
 import { Digest } from "./digest.js";
@@ -28,17 +30,6 @@ import {
   RunnerState,
   SUSPENDED,
 } from "./runner.js";
-
-export {
-  ALREADY_BLOCKED,
-  ALREADY_WAITING,
-  RUN_AHEAD_ENDED,
-  RUN_AHEAD_NO,
-  RUN_AHEAD_PENDING,
-  RUN_AHEAD_PERFORMED,
-  RUN_AHEAD_SUSPENDED,
-  RUN_AHEAD_WAITING,
-};
 
 import { assertTimeNs, formatDuration } from "./time.js";
 
@@ -263,7 +254,7 @@ export class Simulation implements RunAheadHost {
   }
   /** Whether a timed event (maybe a stale one) is due at the current instant and has not fired. */
   get timedEventDue(): boolean {
-    return this.queue.size > 0 && this.queue.peekTime() <= this.nowNs;
+    return this.eventDueBy(this.nowNs);
   }
   /** Dispatches so far (the index the next dispatch gets). */
   get eventCount(): number {
@@ -393,15 +384,27 @@ export class Simulation implements RunAheadHost {
     if (
       op < Op.Load ||
       (op > Op.Fence && op < FIRST_EXTENSION_OP) ||
-      runner !== this.tailRunner ||
-      runner !== this.current ||
-      this.ready.length !== 0 ||
-      this.stopReason !== null ||
-      (this.queue.size > 0 && this.queue.peekTime() <= this.nowNs) ||
-      !this.runAhead
+      !this.mayRunAhead(runner) ||
+      this.eventDueBy(this.nowNs)
     )
       return RUN_AHEAD_NO;
     return this.performAhead(runner, effect);
+  }
+
+  /** The conditions performNow and computeNow share: see performNow. */
+  private mayRunAhead(runner: Runner): boolean {
+    return (
+      this.runAhead &&
+      runner === this.tailRunner &&
+      runner === this.current &&
+      this.ready.length === 0 &&
+      this.stopReason === null
+    );
+  }
+
+  /** Whether a timed event, maybe a stale one, is due at or before `timeNs`. */
+  private eventDueBy(timeNs: number): boolean {
+    return this.queue.size > 0 && this.queue.peekTime() <= timeNs;
   }
 
   /**
@@ -421,13 +424,9 @@ export class Simulation implements RunAheadHost {
    */
   computeNow(runner: Runner, ns: number): number {
     if (
-      runner !== this.tailRunner ||
-      runner !== this.current ||
-      this.ready.length !== 0 ||
-      this.stopReason !== null ||
+      !this.mayRunAhead(runner) ||
       // Far from the queue's limit, where the wakeup's push could not be the one that exceeds it.
-      this.queue.size >= Math.floor(this.limits.maxPendingEvents / 2) ||
-      !this.runAhead
+      this.queue.size >= Math.floor(this.limits.maxPendingEvents / 2)
     )
       return RUN_AHEAD_NO;
     if (!(Number.isSafeInteger(ns) && ns >= 0))
@@ -438,12 +437,7 @@ export class Simulation implements RunAheadHost {
     this.stepCount++;
     let endNs = this.nowNs + ns + this.jitter();
     for (;;) {
-      const queue = this.queue;
-      if (
-        (queue.size > 0 && queue.peekTime() <= endNs) ||
-        endNs > this.untilNs ||
-        endNs > this.limits.maxVirtualNs
-      ) {
+      if (this.eventDueBy(endNs) || endNs > this.untilNs || endNs > this.limits.maxVirtualNs) {
         this.resumeAt(runner, endNs, 0, EventKind.ComputeDone);
         return RUN_AHEAD_WAITING;
       }
@@ -625,7 +619,7 @@ export class Simulation implements RunAheadHost {
       // stop asked for while firing used to let the remaining due events fire and, with no runner
       // ready, virtual time move on to the next event before the run ended).
       if (this.stopReason !== null) return this.stopReason;
-      if (queue.size > 0 && queue.peekTime() <= this.nowNs) {
+      if (this.eventDueBy(this.nowNs)) {
         this.fireNext();
         continue;
       }
@@ -690,11 +684,9 @@ export class Simulation implements RunAheadHost {
           this.ready.length === 1 &&
           runner.state === RunnerState.Ready &&
           this.stopReason === null &&
-          !(queue.size > 0 && queue.peekTime() <= this.nowNs)
-        ) {
-          this.countInstantStep();
-          this.perform(runner);
-        }
+          !this.eventDueBy(this.nowNs)
+        )
+          this.stepOne();
         return;
       }
       // Recorded with the time waited, so a trace shows when the wait began.

@@ -39,8 +39,6 @@ export {
   yieldNow,
 } from "./effects.js";
 export {
-  ALREADY_BLOCKED,
-  ALREADY_WAITING,
   type CheckResult,
   DEFAULT_LIMITS,
   type DispatchListener,
@@ -48,12 +46,6 @@ export {
   InvariantViolation,
   type Limits,
   type Outcome,
-  RUN_AHEAD_ENDED,
-  RUN_AHEAD_NO,
-  RUN_AHEAD_PENDING,
-  RUN_AHEAD_PERFORMED,
-  RUN_AHEAD_SUSPENDED,
-  RUN_AHEAD_WAITING,
   type RunnerSummary,
   type RunResult,
   Simulation,
@@ -66,8 +58,17 @@ export { Cell, CellValueError, type CellWatcher, Memory, type MemoryModel } from
 export { createEventQueue, type EventQueue, HeapJsQueue, type QueueKind, TypedHeapQueue } from "./queue.js";
 export { Rng } from "./rng.js";
 export {
+  ALREADY_BLOCKED,
+  ALREADY_WAITING,
   Process,
+  RUN_AHEAD_ENDED,
+  RUN_AHEAD_NO,
+  RUN_AHEAD_PENDING,
+  RUN_AHEAD_PERFORMED,
+  RUN_AHEAD_SUSPENDED,
+  RUN_AHEAD_WAITING,
   RUNNER_STATE_NAMES,
+  type RunAheadHost,
   Runner,
   RunnerState,
   type RunnerStateValue,

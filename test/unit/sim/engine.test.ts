@@ -284,3 +284,44 @@ describe("dead timed events", () => {
     expect(sim.kinds.kindFor("test_timer")).toBe(handler.kind);
   });
 });
+
+describe("run-ahead", () => {
+  // A lone process's loads and computes: with run-ahead the engine takes them inside its one resume;
+  // without it, each effect is a trip through the loop. Same events either way.
+  function lone(runAhead: boolean) {
+    const sim = new Simulation({ seed: 3, runAhead });
+    const cell = sim.memory.cell("x", 7);
+    const p = sim.spawn("p", function* (): Guest<number> {
+      let sum = 0;
+      for (let i = 0; i < 5; i++) {
+        sum += yield load(cell);
+        yield compute(10);
+      }
+      return sum;
+    });
+    let resumes = 0;
+    const resume = p.resume.bind(p);
+    p.resume = (value: number) => {
+      resumes++;
+      return resume(value);
+    };
+    const result = sim.run();
+    return {
+      resumes,
+      digest: result.digest,
+      events: result.events,
+      virtualNs: result.virtualNs,
+      sum: p.result,
+    };
+  }
+
+  it("takes a lone runner's effects inside its step, and runAhead: false turns that off", () => {
+    const on = lone(true);
+    const off = lone(false);
+    expect(on.resumes).toBe(1);
+    expect(off.resumes).toBe(11);
+    expect({ ...on, resumes: 0 }).toEqual({ ...off, resumes: 0 });
+    expect(on.sum).toBe(35);
+    expect(on.virtualNs).toBe(50);
+  });
+});
