@@ -200,6 +200,8 @@ export class Simulation implements RunAheadHost {
   private performedAhead = false;
   /** limits.maxEvents, read at every record. */
   private readonly maxEvents: number;
+  /** Run-ahead stops at half the queue's limit (see computeNow). */
+  private readonly runAheadQueueLimit: number;
   /** Whether runners may run ahead (SimulationOptions.runAhead). */
   private readonly runAhead: boolean;
   private dispatches = 0;
@@ -241,6 +243,7 @@ export class Simulation implements RunAheadHost {
     this.onRunnerAdded = options.onRunnerAdded ?? null;
     this.runAhead = options.runAhead ?? true;
     this.maxEvents = this.limits.maxEvents;
+    this.runAheadQueueLimit = Math.floor(this.limits.maxPendingEvents / 2);
     this.jitterProbability = options.computeJitter?.probability ?? 0;
     this.jitterMaxNs = options.computeJitter?.maxNs ?? 0;
     if (!(this.jitterProbability >= 0 && this.jitterProbability <= 1))
@@ -404,7 +407,7 @@ export class Simulation implements RunAheadHost {
 
   /** Whether a timed event, maybe a stale one, is due at or before `timeNs`. */
   private eventDueBy(timeNs: number): boolean {
-    return this.queue.size > 0 && this.queue.peekTime() <= timeNs;
+    return this.queue.earliestTime() <= timeNs;
   }
 
   /**
@@ -426,7 +429,7 @@ export class Simulation implements RunAheadHost {
     if (
       !this.mayRunAhead(runner) ||
       // Far from the queue's limit, where the wakeup's push could not be the one that exceeds it.
-      this.queue.size >= Math.floor(this.limits.maxPendingEvents / 2)
+      this.queue.size >= this.runAheadQueueLimit
     )
       return RUN_AHEAD_NO;
     if (!(Number.isSafeInteger(ns) && ns >= 0))

@@ -14,6 +14,8 @@ export interface EventQueue<T> {
   push(timeNs: number, seq: number, item: T, arg: number): void;
   /** Time of the earliest event; only valid when size > 0. */
   peekTime(): number;
+  /** Time of the earliest event, or +Infinity when the queue is empty (one call for "due by t?"). */
+  earliestTime(): number;
   /** Item and arg of the earliest event; only valid when size > 0. */
   peekItem(): T;
   peekArg(): number;
@@ -86,6 +88,9 @@ export class TypedHeapQueue<T> implements EventQueue<T> {
 
   peekTime(): number {
     return this.times[0]!;
+  }
+  earliestTime(): number {
+    return this.count > 0 ? this.times[0]! : Number.POSITIVE_INFINITY;
   }
   /** Seq of the earliest event; only valid when size > 0. */
   peekSeq(): number {
@@ -188,6 +193,9 @@ export class HeapJsQueue<T> implements EventQueue<T> {
   peekTime(): number {
     return this.heap.peek()!.timeNs;
   }
+  earliestTime(): number {
+    return this.heap.size() > 0 ? this.heap.peek()!.timeNs : Number.POSITIVE_INFINITY;
+  }
   peekItem(): T {
     return this.heap.peek()!.item;
   }
@@ -205,6 +213,10 @@ export class HeapJsQueue<T> implements EventQueue<T> {
 }
 
 const WHEEL_SLOTS = 4096;
+const HEAD_UNKNOWN = -1;
+const HEAD_FRONT = 0;
+const HEAD_WHEEL = 1;
+const HEAD_OVERFLOW = 2;
 const WHEEL_MASK = WHEEL_SLOTS - 1;
 const BITMAP_WORDS = WHEEL_SLOTS / 32;
 
@@ -241,6 +253,16 @@ export class WheelQueue<T> implements EventQueue<T> {
   private frontSeq = 0;
   private frontArg = 0;
   private frontItem: T | undefined = undefined;
+  /** Events held (front register, wheel and overflow together). */
+  private count = 0;
+  /**
+   * Where the earliest event is (HEAD_FRONT, HEAD_WHEEL, HEAD_OVERFLOW) and its time and seq, or
+   * HEAD_UNKNOWN: found once after each pop and kept through pushes (a push is either later than it,
+   * or earlier and then the new front), so the engine's repeated "is anything due?" costs no search.
+   */
+  private headAt = HEAD_UNKNOWN;
+  private headNs = 0;
+  private headSeq = 0;
   poppedTimeNs = 0;
   poppedSeq = 0;
   poppedArg = 0;
@@ -250,23 +272,52 @@ export class WheelQueue<T> implements EventQueue<T> {
   }
 
   get size(): number {
-    return this.inWheel + this.overflow.size + (this.hasFront ? 1 : 0);
+    return this.count;
   }
 
   push(timeNs: number, seq: number, item: T, arg: number): void {
     if (timeNs < this.baseNs)
       throw new RangeError(`event at ${timeNs} ns is before the queue's base ${this.baseNs} ns`);
+    // Earlier than every held event: it becomes the front (below) and the known head.
+    const first =
+      this.count === 0 ||
+      (this.headAt !== HEAD_UNKNOWN &&
+        (timeNs < this.headNs || (timeNs === this.headNs && seq < this.headSeq)));
     if (!this.hasFront) {
       this.setFront(timeNs, seq, item, arg);
-      return;
-    }
-    if (timeNs < this.frontTimeNs || (timeNs === this.frontTimeNs && seq < this.frontSeq)) {
+    } else if (timeNs < this.frontTimeNs || (timeNs === this.frontTimeNs && seq < this.frontSeq)) {
       // The evicted event may have a lower seq than events already in its slot: it goes in by seq.
       this.pushBehind(this.frontTimeNs, this.frontSeq, this.frontItem as T, this.frontArg, true);
       this.setFront(timeNs, seq, item, arg);
-      return;
+    } else {
+      this.pushBehind(timeNs, seq, item, arg, false);
     }
-    this.pushBehind(timeNs, seq, item, arg, false);
+    this.count++;
+    if (first) {
+      this.headAt = HEAD_FRONT;
+      this.headNs = timeNs;
+      this.headSeq = seq;
+    }
+  }
+
+  /** Finds where the earliest event is (the queue must not be empty); see headAt. */
+  private locate(): number {
+    if (this.headAt !== HEAD_UNKNOWN) return this.headAt;
+    if (this.hasFront && this.frontFirst()) {
+      this.headAt = HEAD_FRONT;
+      this.headNs = this.frontTimeNs;
+      this.headSeq = this.frontSeq;
+    } else if (this.inWheel > 0) {
+      const slot = this.findSlot();
+      this.headAt = HEAD_WHEEL;
+      this.headNs = this.slotTime(slot);
+      this.headSeq = this.seqs[this.head[slot]!]!;
+    } else {
+      this.headAt = HEAD_OVERFLOW;
+      this.headNs = this.overflow.peekTime();
+      this.headSeq = this.overflow.peekSeq();
+    }
+    return this.headAt;
   }
 
   private setFront(timeNs: number, seq: number, item: T, arg: number): void {
@@ -398,23 +449,32 @@ export class WheelQueue<T> implements EventQueue<T> {
   }
 
   peekTime(): number {
-    if (this.hasFront && this.frontFirst()) return this.frontTimeNs;
-    if (this.inWheel > 0) return this.slotTime(this.findSlot());
-    return this.overflow.peekTime();
+    this.locate();
+    return this.headNs;
+  }
+  earliestTime(): number {
+    if (this.count === 0) return Number.POSITIVE_INFINITY;
+    this.locate();
+    return this.headNs;
   }
   peekItem(): T {
-    if (this.hasFront && this.frontFirst()) return this.frontItem as T;
-    if (this.inWheel > 0) return this.items[this.head[this.findSlot()]!] as T;
+    const at = this.locate();
+    if (at === HEAD_FRONT) return this.frontItem as T;
+    if (at === HEAD_WHEEL) return this.items[this.head[this.findSlot()]!] as T;
     return this.overflow.peekItem();
   }
   peekArg(): number {
-    if (this.hasFront && this.frontFirst()) return this.frontArg;
-    if (this.inWheel > 0) return this.args[this.head[this.findSlot()]!]!;
+    const at = this.locate();
+    if (at === HEAD_FRONT) return this.frontArg;
+    if (at === HEAD_WHEEL) return this.args[this.head[this.findSlot()]!]!;
     return this.overflow.peekArg();
   }
 
   pop(): T {
-    if (this.hasFront && this.frontFirst()) {
+    const at = this.locate();
+    this.headAt = HEAD_UNKNOWN;
+    this.count--;
+    if (at === HEAD_FRONT) {
       const item = this.frontItem as T;
       const timeNs = this.frontTimeNs;
       this.hasFront = false;
@@ -426,7 +486,7 @@ export class WheelQueue<T> implements EventQueue<T> {
       if (timeNs !== this.baseNs) this.advanceBase(timeNs);
       return item;
     }
-    if (this.inWheel === 0) {
+    if (at === HEAD_OVERFLOW) {
       // Jump the window to the overflow's earliest event and pull in what now fits.
       const timeNs = this.overflow.peekTime();
       this.advanceBase(timeNs);

@@ -1,12 +1,13 @@
 // Goal: every event-queue implementation pops in the same strict (time, seq) order; method: a
-// fast-check property drives all three with the same random push/pop programs and compares them.
+// fast-check property drives all three with the same random push/pop/peek programs and compares them
+// (popped order, and what size and earliestTime answer between operations).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEventQueue, type QueueKind } from "../../../src/sim/index.js";
 
 const KINDS: QueueKind[] = ["wheel", "typed", "heap-js"];
 
-type Operation = { push: true; deltaNs: number } | { push: false };
+type Operation = { push: true; deltaNs: number } | { push: false; peek?: boolean };
 
 const operation = fc.oneof(
   {
@@ -17,6 +18,8 @@ const operation = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ push: fc.constant(false as const) }) },
+  // A look at the earliest time and the size only (the wheel caches where its head is).
+  { weight: 1, arbitrary: fc.record({ push: fc.constant(false as const), peek: fc.constant(true) }) },
 );
 
 function play(kind: QueueKind, ops: readonly Operation[]): string[] {
@@ -28,6 +31,11 @@ function play(kind: QueueKind, ops: readonly Operation[]): string[] {
     if (op.push) {
       const id = seq++;
       queue.push(now + op.deltaNs, id, `e${id}`, id * 2);
+    } else if (op.peek === true) {
+      const earliest = queue.earliestTime();
+      if (queue.size === 0) expect(earliest).toBe(Number.POSITIVE_INFINITY);
+      else expect(earliest).toBe(queue.peekTime());
+      popped.push(`size ${queue.size} earliest ${earliest}`);
     } else if (queue.size > 0) {
       const peeked = queue.peekTime();
       const peekedItem = queue.peekItem();
