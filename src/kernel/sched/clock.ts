@@ -40,6 +40,8 @@ export interface KernelClockOptions {
 }
 
 export const CLOCK_MONOTONIC_CHECK = "clock-monotonic";
+/** uptimeLocal's answer when the read needs more steps (uptimeRest); no uptime is -Infinity. */
+export const UPTIME_NOT_LOCAL = Number.NEGATIVE_INFINITY;
 
 export class KernelClock {
   /** _boot_systemtime_init_counter: CPUs that have not yet run setup_cpu. */
@@ -53,6 +55,9 @@ export class KernelClock {
   /** Each CPU's one-step read of its own pvclock record, made once. */
   private readonly ownReads: Effect[];
   private bootSystemTimeNs = 0;
+  /** The CPU whose uptimeLocal answered UPTIME_NOT_LOCAL (else -1), and what its read found. */
+  private restCpu = -1;
+  private restPacked = 0;
   private readonly previousReadNs: number[];
   readonly stats = { reads: 0, setups: 0, publishedByCpu: -1, publishedAtNs: -1 };
 
@@ -112,29 +117,65 @@ export class KernelClock {
   }
 
   /**
-   * pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off). The common case, a
-   * complete read with a trusted TSC_STABLE, takes no generator call (this runs at every switch):
-   * kvmclockSystemTimeOwn continues from that first read only when it needs more.
+   * pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off): the load of
+   * _smp_init, then uptimeAfterLoad. Hot callers (reschedule) write the three steps out themselves
+   * to save a generator per switch: `yield clock.smpInitLoadEffect`, uptimeLocal, and only when it
+   * answers UPTIME_NOT_LOCAL, `yield* clock.uptimeRest(cpu)`.
    */
   *uptime(cpu: number): Guest<number> {
     const smpInit = yield this.smpInitLoad;
-    let value = 0;
-    if (smpInit !== 0) {
-      const kvmclock = this.machine.kvmclock;
-      // The one-step read, called directly when the vCPU allows it (Vcpu.tryLocal).
-      const read = this.ownReads[cpu]!;
-      let packed = this.machine.cpus[cpu]!.tryLocal(read);
-      if (packed === NOT_LOCAL) packed = yield read;
-      let time = stableOwnTime(packed, kvmclock.validFlags);
-      if (time < 0)
-        time = yield* kvmclockSystemTimeOwn(
-          kvmclock.recordAddrs[cpu]!,
-          this.last,
-          kvmclock.validFlags,
-          packed,
-        );
-      value = time - this.bootSystemTimeNs;
+    const value = this.uptimeLocal(cpu, smpInit);
+    if (value !== UPTIME_NOT_LOCAL) return value;
+    return yield* this.uptimeRest(cpu);
+  }
+
+  /** The load of _smp_init that begins every uptime read (made once: effects are read-only values). */
+  get smpInitLoadEffect(): Effect {
+    return this.smpInitLoad;
+  }
+
+  /**
+   * uptime's rest after the _smp_init load answered `smpInit`, with no generator: the common case, a
+   * one-step read of this CPU's own record called directly (Vcpu.tryLocal) that is complete with a
+   * trusted TSC_STABLE. Answers the uptime, or UPTIME_NOT_LOCAL: then the caller must finish with
+   * uptimeRest(cpu), which continues from whatever this call already read.
+   */
+  uptimeLocal(cpu: number, smpInit: number): number {
+    if (smpInit === 0) {
+      this.restCpu = -1;
+      return this.finishRead(cpu, 0);
     }
+    const packed = this.machine.cpus[cpu]!.tryLocal(this.ownReads[cpu]!);
+    if (packed !== NOT_LOCAL) {
+      const time = stableOwnTime(packed, this.machine.kvmclock.validFlags);
+      if (time >= 0) {
+        this.restCpu = -1;
+        return this.finishRead(cpu, time - this.bootSystemTimeNs);
+      }
+    }
+    this.restCpu = cpu;
+    this.restPacked = packed;
+    return UPTIME_NOT_LOCAL;
+  }
+
+  /** uptime's slow rest, right after uptimeLocal answered UPTIME_NOT_LOCAL for `cpu`. */
+  *uptimeRest(cpu: number): Guest<number> {
+    if (this.restCpu !== cpu)
+      throw new Error(`uptimeRest(cpu${cpu}) without uptimeLocal answering NOT_LOCAL`);
+    const packed = this.restPacked;
+    this.restCpu = -1;
+    const kvmclock = this.machine.kvmclock;
+    const time = yield* kvmclockSystemTimeOwn(
+      kvmclock.recordAddrs[cpu]!,
+      this.last,
+      kvmclock.validFlags,
+      packed === NOT_LOCAL ? undefined : packed,
+    );
+    return this.finishRead(cpu, time - this.bootSystemTimeNs);
+  }
+
+  /** Counts a read and checks it against this CPU's previous one (clock-monotonic). */
+  private finishRead(cpu: number, value: number): number {
     this.stats.reads++;
     if (this.options.checkMonotonic) {
       const previous = this.previousReadNs[cpu]!;

@@ -60,7 +60,7 @@ import {
 import type { HeldLock, KernelThread, WaitPort } from "../port/index.js";
 import { LockfreeMutex } from "../sync/index.js";
 import type { KernelVariant } from "../variants.js";
-import { CLOCK_MONOTONIC_CHECK, KernelClock } from "./clock.js";
+import { CLOCK_MONOTONIC_CHECK, KernelClock, UPTIME_NOT_LOCAL } from "./clock.js";
 import { Runqueue } from "./runqueue.js";
 import { CONTEXT_SWITCH_PENALTY_NS, CpuRuntime, PRIORITY_IDLE, THYST_NS, ThreadRuntime } from "./runtime.js";
 import { checkTransition, THREAD_STATUS_NAMES, ThreadStatus } from "./status.js";
@@ -72,6 +72,8 @@ export const BALANCE_PERIOD_NS = 100_000_000;
 export const WAKEUP_IPI_VECTOR = 0x21;
 /** keepsRunning: p gives up the CPU. */
 const SWITCH = -1;
+/** switchingIn's answer when no preemption timer is armed (an uptime may be negative, #869). */
+const NO_ARM = Number.NEGATIVE_INFINITY;
 /** pin(t, cpu) retries this often while t holds a temporary migration lock (§2.10). */
 export const PIN_RETRY_NS = 1_000_000;
 
@@ -892,6 +894,49 @@ export class Kernel implements WaitPort {
   // ---- reschedule_from_interrupt (§2.5) ----------------------------------------------------------
 
   *reschedule(cpu: SchedCpu, fromYield: boolean, preemptAfterNs = THYST_NS): Guest<void> {
+    // The generator holds only the steps with effects; the arithmetic between them is in plain
+    // methods (every local of a generator lives in its frame, allocated at each of these calls).
+    this.rescheduleEntry(cpu);
+    // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): CPU time
+    // paid before the mask's exchange below, with nothing another CPU can see in between.
+    if (this.rescheduleWork !== null) yield this.rescheduleWork;
+    // handle_incoming_wakeups, written out: this runs at every switch (a generator call allocates).
+    const sources = yield cpu.maskClear;
+    if (sources !== 0) yield* this.drainSources(cpu, sources);
+    if (this.watching) this.checkWatchdogs(cpu);
+    // uptime(), written out (a generator call fewer at every switch; see KernelClock.uptime).
+    const smpInit = yield this.clock.smpInitLoadEffect;
+    let now = this.clock.uptimeLocal(cpu.index, smpInit);
+    if (now === UPTIME_NOT_LOCAL) now = yield* this.clock.uptimeRest(cpu.index);
+    const p = cpu.current;
+    const pStatus = yield load(p.status);
+    const keep = this.accountOutgoing(cpu, p, pStatus, now, fromYield);
+    let pQueued = false;
+    if (pStatus === ThreadStatus.Running) {
+      if (keep !== SWITCH) {
+        if (keep > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + keep);
+        return;
+      }
+      p.runtime.hysteresisRunStop(cpu.runtime);
+      pQueued = true;
+      const old = yield this.statusStore(p, ThreadStatus.Running, ThreadStatus.Queued);
+      this.requeuePreempted(cpu, p, fromYield, old);
+    } else {
+      p.runtime.hysteresisRunStop(cpu.runtime);
+    }
+    const n = this.takeNext(cpu, p, fromYield);
+    const nOld = yield this.statusStore(n, ThreadStatus.Queued, ThreadStatus.Running);
+    const armAt = this.switchingIn(cpu, p, n, nOld, pQueued, fromYield, now, preemptAfterNs);
+    if (armAt !== NO_ARM) yield* cpu.timers.arm(cpu.preemptionTimer, armAt);
+    this.switched(cpu, p, n);
+    yield switchTo(n.context!);
+    // Back in p's context, possibly much later and (after migration) on another CPU.
+    const here = this.cpuOf();
+    if (here.terminatingThread !== null) yield* this.afterSwitch(here);
+  }
+
+  /** reschedule's entry checks: on its own vCPU (#178), with interrupts off. */
+  private rescheduleEntry(cpu: SchedCpu): void {
     // cpu::schedule() is static since #178 (ee92f736): one CPU's scheduler never runs on another.
     if (cpu.vcpu !== this.sim.currentRunner)
       this.sim.fail(
@@ -904,53 +949,68 @@ export class Kernel implements WaitPort {
       "reschedule with interrupts enabled",
     );
     cpu.needReschedule = false;
-    // The scheduler's own instructions (runtime math, tree operations, tracing, FPU state): CPU time
-    // paid before the mask's exchange below, with nothing another CPU can see in between.
-    if (this.rescheduleWork !== null) yield this.rescheduleWork;
-    // handle_incoming_wakeups, written out: this runs at every switch (a generator call allocates).
-    const sources = yield cpu.maskClear;
-    if (sources !== 0) yield* this.drainSources(cpu, sources);
-    if (this.watching) this.checkWatchdogs(cpu);
-    const now = yield* this.clock.uptime(cpu.index);
+  }
+
+  /**
+   * Steps 1-3 of reschedule for the outgoing p (status `pStatus`) at uptime `now`: the interval's
+   * runtime accounting and, for a still-running p, keepsRunning's answer (SWITCH otherwise).
+   */
+  private accountOutgoing(
+    cpu: SchedCpu,
+    p: KThread,
+    pStatus: number,
+    now: number,
+    fromYield: boolean,
+  ): number {
     let interval = now - cpu.runningSinceNs;
     cpu.runningSinceNs = now;
     if (interval <= 0) interval = CONTEXT_SWITCH_PENALTY_NS;
-    const p = cpu.current;
-    const pStatus = yield load(p.status);
     if (pStatus === ThreadStatus.Queued)
       this.sim.fail("sched.running-not-queued", `${p.name} is current but queued`);
     if (cpu.runqueue.has(p))
       this.sim.fail("sched.running-not-queued", `running thread ${p.name} is in the runqueue`);
-    let pQueued = false;
     p.stats.totalCpuNs += interval;
     const renormalizations = cpu.runtime.renormalizeCount;
     p.runtime.ranFor(cpu.runtime, interval, cpu.queuedRuntimes);
     if (Number.isNaN(p.runtime.rtt)) this.sim.fail("sched.runtime-nan", `${p.name}'s runtime became NaN`);
     // Renormalization rescales every queued runtime alike (the order holds); nothing else may change them.
     if (cpu.runtime.renormalizeCount !== renormalizations) cpu.runqueue.rescaled();
-    if (pStatus === ThreadStatus.Running) {
-      const keep = this.keepsRunning(cpu, p, fromYield);
-      if (keep !== SWITCH) {
-        if (keep > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + keep);
-        return;
-      }
-      p.runtime.hysteresisRunStop(cpu.runtime);
-      pQueued = true;
-      const old = yield this.statusStore(p, ThreadStatus.Running, ThreadStatus.Queued);
-      this.statusStored(p, ThreadStatus.Running, ThreadStatus.Queued, old);
-      if (!fromYield) {
-        // Back in front of its equals: the POSIX rule for a preempted real-time thread.
-        cpu.runqueue.insertFirstEqual(p);
-        p.stats.preemptions++;
-      }
-    } else {
-      p.runtime.hysteresisRunStop(cpu.runtime);
+    return pStatus === ThreadStatus.Running ? this.keepsRunning(cpu, p, fromYield) : SWITCH;
+  }
+
+  /** A preempted or yielding p after its running -> queued store saw `old`. */
+  private requeuePreempted(cpu: SchedCpu, p: KThread, fromYield: boolean, old: number): void {
+    this.statusStored(p, ThreadStatus.Running, ThreadStatus.Queued, old);
+    if (!fromYield) {
+      // Back in front of its equals: the POSIX rule for a preempted real-time thread.
+      cpu.runqueue.insertFirstEqual(p);
+      p.stats.preemptions++;
     }
+  }
+
+  /** Step 4: takes the runqueue's head n (a yielding p goes behind its equals). */
+  private takeNext(cpu: SchedCpu, p: KThread, fromYield: boolean): KThread {
     const n = cpu.runqueue.begin();
     cpu.runqueue.erase(n);
     if (fromYield) cpu.runqueue.insertEqual(p);
     cpu.syncRunqueueSize();
-    const nOld = yield this.statusStore(n, ThreadStatus.Queued, ThreadStatus.Running);
+    return n;
+  }
+
+  /**
+   * Step 5 up to the preemption timer, after n's queued -> running store saw `nOld`: n's runtime,
+   * the checks, the context-switch penalty. Answers when to arm the preemption timer, or NO_ARM.
+   */
+  private switchingIn(
+    cpu: SchedCpu,
+    p: KThread,
+    n: KThread,
+    nOld: number,
+    pQueued: boolean,
+    fromYield: boolean,
+    now: number,
+    preemptAfterNs: number,
+  ): number {
     this.statusStored(n, ThreadStatus.Queued, ThreadStatus.Running, nOld);
     n.runtime.hysteresisRunStart(cpu.runtime, !this.has("cec13e02-idle-nan"));
     if (Number.isNaN(n.runtime.rtt)) this.sim.fail("sched.runtime-nan", `${n.name}'s runtime became NaN`);
@@ -959,20 +1019,20 @@ export class Kernel implements WaitPort {
     if (pQueued && p !== cpu.idle) n.runtime.addContextSwitchPenalty(cpu.runtime);
     cpu.timers.cancel(cpu.preemptionTimer);
     // Real-time threads get no preemption timer (SCHED_FIFO; OSv has no time slices).
-    if (n.realtime === 0) {
-      if (fromYield) yield* cpu.timers.arm(cpu.preemptionTimer, now + preemptAfterNs);
-      else if (cpu.runqueue.size > 0) {
-        const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
-        if (delta > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + delta);
-      }
+    if (n.realtime !== 0) return NO_ARM;
+    if (fromYield) return now + preemptAfterNs;
+    if (cpu.runqueue.size > 0) {
+      const delta = n.runtime.timeUntil(cpu.runtime, cpu.runqueue.begin().runtime.rtt);
+      if (delta > 0) return now + delta;
     }
+    return NO_ARM;
+  }
+
+  /** The switch's bookkeeping just before switch_to: n's count, the observers, cpu.current. */
+  private switched(cpu: SchedCpu, p: KThread, n: KThread): void {
     n.stats.switches++;
     for (const observe of this.switchObservers) observe(cpu, p, n);
     cpu.current = n;
-    yield switchTo(n.context!);
-    // Back in p's context, possibly much later and (after migration) on another CPU.
-    const here = this.cpuOf();
-    if (here.terminatingThread !== null) yield* this.afterSwitch(here);
   }
 
   /**
