@@ -6,21 +6,22 @@
 const TWO_POW_32 = 4294967296;
 
 export class Digest {
-  private h1 = 0x243f6a88;
-  private h2 = 0x85a308d3;
+  /** The two lanes, h1 and h2, as raw int32s (object fields would box them as heap numbers). */
+  private readonly lanes = Int32Array.of(0x243f6a88, 0x85a308d3 | 0);
 
   /** Mixes one 32-bit word (any integer; only its low 32 bits count). */
   word(w: number): void {
+    const lanes = this.lanes;
     let k = Math.imul(w | 0, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, 0x1b873593);
-    let h1 = this.h1 ^ k;
+    let h1 = lanes[0]! ^ k;
     h1 = (h1 << 13) | (h1 >>> 19);
     h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    this.h1 = h1;
-    let h2 = this.h2 ^ Math.imul(k ^ h1, 0x9e3779b1);
+    lanes[0] = h1;
+    let h2 = lanes[1]! ^ Math.imul(k ^ h1, 0x9e3779b1);
     h2 = (h2 << 17) | (h2 >>> 15);
-    this.h2 = (Math.imul(h2, 0x85ebca77) + 0x27d4eb2f) | 0;
+    lanes[1] = Math.imul(h2, 0x85ebca77) + 0x27d4eb2f;
   }
 
   /** Mixes a non-negative safe integer (such as a virtual time) as its low and high words. */
@@ -37,11 +38,12 @@ export class Digest {
 
   /** The current value as 16 lowercase hex digits. */
   hex(): string {
-    return (this.h1 >>> 0).toString(16).padStart(8, "0") + (this.h2 >>> 0).toString(16).padStart(8, "0");
+    const lanes = this.lanes;
+    return (lanes[0]! >>> 0).toString(16).padStart(8, "0") + (lanes[1]! >>> 0).toString(16).padStart(8, "0");
   }
 
   /** The current value as two unsigned 32-bit halves (for binary trace records). */
   halves(): [number, number] {
-    return [this.h1 >>> 0, this.h2 >>> 0];
+    return [this.lanes[0]! >>> 0, this.lanes[1]! >>> 0];
   }
 }
