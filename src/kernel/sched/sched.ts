@@ -191,6 +191,8 @@ export class KThread implements KernelThread, TimerClient {
   readonly statusExchanges: (Effect | undefined)[] = [];
   /** stop_wait's compare-and-swap of status from waiting to running, made on first use. */
   stopWaitEffect: Effect | null = null;
+  /** load(status), made once (reschedule and stop_wait read it at every switch). */
+  readonly statusLoad: Effect;
   /** _joiner: the thread (id) that joins, set by compare-and-swap. */
   readonly joiner: Cell;
   /** _detach_state: attached, detached or attached_complete. */
@@ -250,6 +252,7 @@ export class KThread implements KernelThread, TimerClient {
   ) {
     this.runtime = new ThreadRuntime(priority);
     this.status = kernel.sim.memory.cell(`${name}.st`, ThreadStatus.Unstarted);
+    this.statusLoad = load(this.status);
     this.joiner = kernel.sim.memory.cell(`${name}._joiner`, 0);
     this.detachState = kernel.sim.memory.cell(`${name}._detach_state`, DetachState.Attached);
     this.currentCpuTls = kernel.sim.memory.cell(`${name}.current_cpu`, cpu.index);
@@ -859,11 +862,13 @@ export class Kernel implements WaitPort {
   }
 
   /** cpu::schedule(): reschedule with interrupts off, on the CPU found inside the irq lock (#178). */
-  *schedule(): Guest<void> {
-    if (this.has("178-reschedule-wrong-cpu")) {
-      yield* this.scheduleBefore_178();
-      return;
-    }
+  schedule(): Guest<void> {
+    // The variant's choice made here, outside the generator: its frame then needs no delegation.
+    return this.has("178-reschedule-wrong-cpu") ? this.scheduleBefore_178() : this.scheduleFixed();
+  }
+
+  /** cpu::schedule() since ee92f736 (#178). */
+  private *scheduleFixed(): Guest<void> {
     // cli and irq_restore called directly where the vCPU allows (Vcpu.tryLocal): every switch runs this.
     let flags = this.cpuOf().vcpu.tryLocal(CLI_OP);
     if (flags === NOT_LOCAL) flags = yield cli();
@@ -909,7 +914,7 @@ export class Kernel implements WaitPort {
     let now = this.clock.uptimeLocal(cpu.index, smpInit);
     if (now === UPTIME_NOT_LOCAL) now = yield* this.clock.uptimeRest(cpu.index);
     const p = cpu.current;
-    const pStatus = yield load(p.status);
+    const pStatus = yield p.statusLoad;
     const keep = this.accountOutgoing(cpu, p, pStatus, now, fromYield);
     let pQueued = false;
     if (pStatus === ThreadStatus.Running) {
@@ -1143,16 +1148,19 @@ export class Kernel implements WaitPort {
     return thread.stopWaitEffect;
   }
 
-  /** The rest of stop_wait once its CAS saw `seen` (not waiting: a wake is in progress). */
-  private *stopWaitAfter(thread: KThread, seen: number): Guest<void> {
-    for (let rounds = 0; ; rounds++) {
-      if (rounds >= 100_000)
-        this.sim.fail("sched.stop-wait", `${thread.name}: status stuck at ${THREAD_STATUS_NAMES[seen]}`);
-      const status = yield load(thread.status);
-      if (status === ThreadStatus.Running) return;
+  /**
+   * The rest of stop_wait once its CAS saw `seen` (not waiting: a wake is in progress) and the load
+   * after it found `status` (not running; the caller makes that first load, so the common case, a
+   * wake that already finished, costs no generator): schedule while waking or sending_lock.
+   */
+  private *stopWaitAfter(thread: KThread, seen: number, status: number): Guest<void> {
+    for (let rounds = 1; status !== ThreadStatus.Running; rounds++) {
       if (!(status === ThreadStatus.Waking || status === ThreadStatus.SendingLock))
         this.sim.fail("sched.stop-wait", `${thread.name}: stop_wait found ${THREAD_STATUS_NAMES[status]}`);
       yield* this.schedule();
+      if (rounds >= 100_000)
+        this.sim.fail("sched.stop-wait", `${thread.name}: status stuck at ${THREAD_STATUS_NAMES[seen]}`);
+      status = yield thread.statusLoad;
     }
   }
 
@@ -1175,14 +1183,20 @@ export class Kernel implements WaitPort {
       if (holds) {
         const seen = yield this.stopWaitCas(thread);
         thread.preemptCounter--;
-        if (seen !== ThreadStatus.Waiting) yield* this.stopWaitAfter(thread, seen);
+        if (seen !== ThreadStatus.Waiting) {
+          const status = yield thread.statusLoad;
+          if (status !== ThreadStatus.Running) yield* this.stopWaitAfter(thread, seen, status);
+        }
         return;
       }
       if (mutex !== null) yield* mutex.unlock();
       yield invoke(this.schedule());
       const seen = yield this.stopWaitCas(thread);
       thread.preemptCounter--;
-      if (seen !== ThreadStatus.Waiting) yield* this.stopWaitAfter(thread, seen);
+      if (seen !== ThreadStatus.Waiting) {
+        const status = yield thread.statusLoad;
+        if (status !== ThreadStatus.Running) yield* this.stopWaitAfter(thread, seen, status);
+      }
       if (mutex !== null) yield* mutex.lock();
     }
   }

@@ -196,11 +196,12 @@ registerProgram({
           function* (api): Guest<void> {
             // A shared predicate (a fresh `function*` closure per round would cost V8 microseconds).
             const myTurn = cellEquals(token, me);
+            const handOver = store(token, 1 - me);
             for (let r = 0; r < params.rounds; r++) {
               yield* api.waitUntil(myTurn);
               // Measured by the observer (virtual time): a clock read here would cost guest time.
               if (firstNs < 0) firstNs = sim.now;
-              yield store(token, 1 - me);
+              yield handOver;
               handoffs++;
               lastNs = sim.now;
               yield* api.wake(players[1 - me]!);
