@@ -414,7 +414,11 @@ export class Kernel implements WaitPort {
   /** cpu::notifier::_mtx: the global mutex CPU notifiers (the clock's setup_cpu) run under. */
   readonly notifierMutex: LockfreeMutex;
   /** Threads woken and not yet on a runqueue (for the wake-delivery watchdog). */
-  private readonly wakingThreads = new Set<KThread>();
+  /**
+   * Threads in status waking, in the order they became so (sched-wake-delivery names the first
+   * late one). An array: a Set's delete shrinks and regrows its table at every wakeup.
+   */
+  private readonly wakingThreads: KThread[] = [];
   private timerIds = 0;
   private started = false;
   /** Workload threads spawned before start(), woken when every CPU has set up its clock. */
@@ -707,8 +711,15 @@ export class Kernel implements WaitPort {
     if (to === ThreadStatus.Queued) thread.queuedSinceNs = this.sim.now;
     if (to === ThreadStatus.Waking) {
       thread.wakingSinceNs = this.sim.now;
-      this.wakingThreads.add(thread);
-    } else if (from === ThreadStatus.Waking) this.wakingThreads.delete(thread);
+      if (!this.wakingThreads.includes(thread)) this.wakingThreads.push(thread);
+    } else if (from === ThreadStatus.Waking) {
+      const waking = this.wakingThreads;
+      const at = waking.indexOf(thread);
+      if (at >= 0) {
+        for (let i = at + 1; i < waking.length; i++) waking[i - 1] = waking[i]!;
+        waking.pop();
+      }
+    }
   }
 
   /** sched-progress: a queued thread of `cpus` that has waited longer than the bound, or null. */

@@ -59,10 +59,12 @@ export const LEGAL_TRANSITIONS: readonly [ThreadStatusValue, ThreadStatusValue, 
   [S.Queued, S.Waiting, "pin(t, cpu) takes a queued thread off its runqueue, then wakes it"],
 ];
 
-const legal = new Set(LEGAL_TRANSITIONS.map(([from, to]) => from * 16 + to));
+/** from * 16 + to -> 1 for a legal transition (a table: every status change is checked). */
+const legal = new Uint8Array(256);
+for (const [from, to] of LEGAL_TRANSITIONS) legal[from * 16 + to] = 1;
 
 export function isLegalTransition(from: ThreadStatusValue, to: ThreadStatusValue): boolean {
-  return legal.has(from * 16 + to);
+  return from >= 0 && from < 16 && to >= 0 && to < 16 && legal[from * 16 + to] === 1;
 }
 
 /** Describes an illegal transition, or answers null for a legal one. */
