@@ -23,8 +23,7 @@
 // push and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s
 // last reschedule accounts the outgoing stretch on the source CPU's normalizer, where OSv's
 // thread-local current_cpu already names the target (so OSv charges it, and the incoming thread's
-// hysteresis credit, to the target's normalizer from the source CPU); unpin() of another thread is
-// not modelled; the watchdogs measure waits in the host's virtual time. The status table gains
+// hysteresis credit, to the target's normalizer from the source CPU); the watchdogs measure waits in the host's virtual time. The status table gains
 // queued -> waking (the balancer) and waking/queued -> waiting (pin(t, cpu)).
 
 import {
@@ -377,8 +376,8 @@ export interface ThreadApi {
   wake(thread: KThread): Guest<void>;
   /** Pins the calling thread (or `thread`) to `cpu`, moving it there (sched::thread::pin). */
   pin(cpu: number, thread?: KThread): Guest<void>;
-  /** Drops the calling thread's pinning: the load balancer may move it again. */
-  unpin(): Guest<void>;
+  /** Drops the pinning of the calling thread (or of `thread`): the load balancer may move it again. */
+  unpin(thread?: KThread): Guest<void>;
   /** While disabled (a counter), the load balancer does not move the calling thread. */
   migrateDisable(): Guest<void>;
   migrateEnable(): Guest<void>;
@@ -1589,9 +1588,47 @@ export class Kernel implements WaitPort {
     // Any other status (terminating, terminated): t cannot be moved.
   }
 
-  /** thread::unpin() for the calling thread: the permanent migration lock goes. */
-  *unpin(): Guest<void> {
-    const t = this.current();
+  /**
+   * thread::unpin() of `thread` (the calling thread when omitted): the permanent migration lock goes.
+   * The calling thread drops it at once. Another thread t is unpinned, as OSv does, by a helper
+   * started on t's CPU that follows t there (pinning itself to t's CPU while t moves) and drops the
+   * lock with preemption off, so no pin, unpin or migration of t can race it; the caller joins it.
+   */
+  *unpin(thread?: KThread): Guest<void> {
+    const me = this.current();
+    const t = thread ?? me;
+    if (t === me) {
+      this.dropPin(t);
+      return;
+    }
+    if (t.reaped) this.sim.fail("sched.use-after-free", `unpin of freed thread ${t.name}`);
+    const helper = this.newThread(`${t.name}.unpinner`, () => this.unpinHelper(t), {
+      cpu: t.cpu.index,
+      pinned: true,
+    });
+    yield* this.startThread(helper);
+    yield* this.joinThread(helper);
+  }
+
+  private *unpinHelper(t: KThread): Guest<void> {
+    this.preemptDisableHere();
+    // t's home (tcpu()) is written by whichever CPU last moved t: a racy load, as in OSv.
+    for (let moves = 0; ; moves++) {
+      const home = this.cpus[yield load(t.homeCpu)]!;
+      if (home === this.cpuOf()) break;
+      if (moves >= 1000) this.sim.fail("sched.unpin-chase", `${t.name} outran its unpin helper 1000 times`);
+      // DROP_LOCK(preempt_lock) around pin(t->tcpu()).
+      if (this.preemptEnableHere()) yield invoke(this.schedule());
+      yield* this.pinSelf(home);
+      this.preemptDisableHere();
+    }
+    // On t's CPU with preemption off: t is not running, and nothing that could move it runs here.
+    this.dropPin(t);
+    if (this.preemptEnableHere()) yield invoke(this.schedule());
+  }
+
+  /** The permanent migration lock of a pinned thread goes (no-op for an unpinned one). */
+  private dropPin(t: KThread): void {
     if (!t.pinned) return;
     t.pinned = false;
     t.pinnedCpu = null;
@@ -1745,7 +1782,7 @@ export class Kernel implements WaitPort {
       waitUntilDeadline: (predicate, deadlineNs) => kernel.waitUntilDeadline(predicate, deadlineNs),
       wake: (thread) => kernel.wake(thread),
       pin: (cpu, thread) => kernel.pinOther(thread ?? kernel.current(), kernel.cpuAt(cpu)),
-      unpin: () => kernel.unpin(),
+      unpin: (thread) => kernel.unpin(thread),
       migrateDisable: () => kernel.migrateDisable(),
       migrateEnable: () => kernel.migrateEnable(),
       *setPriority(priority: number): Guest<void> {

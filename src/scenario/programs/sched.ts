@@ -53,11 +53,20 @@ registerProgram({
       .boolean()
       .default(false)
       .meta({ description: "unpin after each hop, so the load balancer may move the hopper too" }),
+    unpin_victim: z.boolean().default(false).meta({
+      description:
+        "unpin the victim right after pinning it (unpin(t): a helper on the victim's CPU, chasing it if it moves)",
+    }),
   }),
   checks: [
     { name: "pin-placement", description: "after pin(cpu) returns, the thread runs on that CPU" },
     { name: "pin-alarm", description: "a timer armed before a move fires after it, never early" },
     { name: "pin-complete", description: "every hop of every thread, and the victim, finished" },
+    {
+      name: "pin-unpinned",
+      description:
+        "with unpin_victim, every victim ends unpinned and out of every migration lock (each pin is followed by its hopper's unpin)",
+    },
   ],
   build(context) {
     const { params, sim } = context;
@@ -132,7 +141,10 @@ registerProgram({
                 () => `${self.name} pinned to cpu${target} runs on cpu${kernel.cpuOf().index}`,
               );
             }
-            if (victim !== undefined) yield* api.pin(left, victim);
+            if (victim !== undefined) {
+              yield* api.pin(left, victim);
+              if (params.unpin_victim) yield* api.unpin(victim);
+            }
             yield* api.compute(params.work);
             if (params.alarm > 0) {
               yield* api.waitUntil(function* () {
@@ -154,6 +166,13 @@ registerProgram({
         "pin-complete": () => {
           if (hopsDone !== expected) return `${hopsDone} of ${expected} hops done`;
           return victimsDone === victimCount ? null : `${victimsDone} of ${victimCount} victims finished`;
+        },
+        "pin-unpinned": () => {
+          if (!params.unpin_victim) return null;
+          const held = victims.find((v) => v.pinned || v.migrationLockCounter !== 0);
+          return held === undefined
+            ? null
+            : `${held.name} ended ${held.pinned ? `pinned to cpu${held.pinnedCpu?.index}` : "unpinned"} with migration lock ${held.migrationLockCounter}`;
         },
       },
       metrics: () => ({ hops: hopsDone, pin_retries: kernel.pinRetries }),

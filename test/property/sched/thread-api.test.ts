@@ -1,4 +1,4 @@
-// Goal: with pin, pin(t, cpu), migrate_disable, detach and real-time threads in the mix, the
+// Goal: with pin, pin(t, cpu), unpin(t), migrate_disable, detach and real-time threads in the mix, the
 // scheduler's invariants hold under fast-check-chosen interleavings on 2-4 CPUs: legal status
 // transitions, a running thread never queued, a woken thread on exactly one runqueue, a thread (and
 // a pinned one) switched in only on its home (pinned) CPU, timers firing where their thread lives, no
@@ -40,7 +40,29 @@ function holds(result: ReturnType<typeof runWithChoices>): void {
   expect(result.checks.map((c) => c.status)).toEqual(result.checks.map(() => "pass"));
 }
 
+/** Hoppers that pin one shared victim and unpin it at once: unpin(t)'s helper chases a moving t. */
+function unpinText(cpus: number): string {
+  return `name: sched-unpin-mix
+machine: { cpus: ${cpus} }
+faults: [{ kind: interrupt-injection, probability: 0.05 }]
+workloads:
+  - program: pin-hop
+    threads: 3
+    pin: [0, 1, ${cpus - 1}]
+    params: { hops: 2, work: 2us, alarm: 0, victim: shared, victim_work: 3us, victim_sleep: 3us, unpin_victim: true }
+`;
+}
+
 describe("thread API under chosen interleavings", () => {
+  for (const cpus of [2, 3]) {
+    it(`on ${cpus} CPUs: pin(t) and unpin(t) of one victim from every CPU end with it unpinned`, () => {
+      const scenario = loadScenario("sched-unpin-mix.yaml", unpinText(cpus));
+      fc.assert(
+        fc.property(choiceSequences({ maxLength: 400 }), (values) => holds(runWithChoices(scenario, values))),
+        { numRuns: 300 },
+      );
+    });
+  }
   for (const cpus of [2, 3, 4]) {
     it(`on ${cpus} CPUs: pin, pin(t), detach and real-time threads keep every invariant`, () => {
       const scenario = loadScenario("sched-api-mix.yaml", mixText(cpus));

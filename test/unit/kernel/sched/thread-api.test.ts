@@ -212,6 +212,42 @@ describe("the load balancer and migration locks", () => {
     expect(hogs.some((t) => t.stats.migrations > 0)).toBe(true);
     expect(hogs.every((t) => !t.pinned && t.migrationLockCounter === 0)).toBe(true);
   });
+
+  it("unpin(t) from another CPU lets the balancer move t again (a helper does it on t's CPU)", () => {
+    function run(unpinOthers: boolean) {
+      const { sim, kernel } = boot(2, { stopWhenDone: false });
+      const hogs = [0, 1, 2].map((i) =>
+        kernel.spawn(
+          `hog${i}`,
+          function* (api): Guest<void> {
+            yield* api.pin(0);
+            yield* hog(api);
+          },
+          { cpu: 0 },
+        ),
+      );
+      kernel.spawn(
+        "unpinner",
+        function* (api): Guest<void> {
+          yield* api.sleep(50_000_000);
+          if (unpinOthers) for (const t of hogs) yield* api.unpin(t);
+        },
+        { cpu: 1, pinned: true },
+      );
+      kernel.start();
+      sim.run({ untilNs: 600_000_000 });
+      return { hogs, kernel };
+    }
+    const kept = run(false);
+    expect(kept.hogs.map((t) => t.stats.migrations)).toEqual([0, 0, 0]);
+    expect(kept.hogs.every((t) => t.pinned && t.migrationLockCounter === 1)).toBe(true);
+    const freed = run(true);
+    expect(freed.hogs.some((t) => t.stats.migrations > 0)).toBe(true);
+    expect(freed.hogs.every((t) => !t.pinned && t.migrationLockCounter === 0)).toBe(true);
+    // One helper per unpin, started on cpu0 where the hogs are.
+    const helpers = freed.kernel.threads.filter((t) => t.name.endsWith(".unpinner"));
+    expect(helpers.map((t) => t.name)).toEqual(["hog0.unpinner", "hog1.unpinner", "hog2.unpinner"]);
+  });
 });
 
 describe("real-time priorities", () => {
