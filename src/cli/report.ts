@@ -1,5 +1,6 @@
 // Formats a run's result for people (aligned text) and for machines (one JSON object).
 
+import type { CpuRow } from "../hw/index.js";
 import type { ThreadRow } from "../kernel/index.js";
 import { formatDuration, type RunResult } from "../sim/index.js";
 
@@ -11,6 +12,8 @@ export interface ReportContext {
   reproduce: string;
   /** OSv's /os/threads rows, when the kernel ran. */
   threads?: ThreadRow[] | null;
+  /** Each vCPU's totals, when the run had a machine. */
+  cpus?: CpuRow[] | null;
   metrics?: Record<string, number>;
 }
 
@@ -38,6 +41,18 @@ function threadLines(result: RunResult, context: ReportContext): string[] {
   return lines;
 }
 
+function cpuLines(cpus: readonly CpuRow[]): string[] {
+  const lines = ["  cpus      id   busy_ms halted_ms switches interrupts     steps"];
+  for (const c of cpus.slice(0, MAX_THREAD_ROWS)) {
+    lines.push(
+      `    ${String(c.id).padStart(9)} ${c.busy_ms.toFixed(3).padStart(9)} ${c.halted_ms.toFixed(3).padStart(9)} ${String(c.switches).padStart(8)} ${String(c.interrupts).padStart(10)} ${String(c.steps).padStart(9)}`,
+    );
+  }
+  if (cpus.length > MAX_THREAD_ROWS)
+    lines.push(`    … ${cpus.length - MAX_THREAD_ROWS} more (--json lists all)`);
+  return lines;
+}
+
 export function formatTextReport(result: RunResult, context: ReportContext): string {
   const lines: string[] = [];
   const verdict = result.outcome === "ok" ? "ok" : result.outcome.toUpperCase();
@@ -59,6 +74,7 @@ export function formatTextReport(result: RunResult, context: ReportContext): str
     }
   }
   lines.push(...threadLines(result, context));
+  if (context.cpus != null) lines.push(...cpuLines(context.cpus));
   if (context.metrics !== undefined && Object.keys(context.metrics).length > 0) {
     lines.push(
       `  metrics   ${Object.entries(context.metrics)
@@ -100,6 +116,7 @@ export function jsonReport(result: RunResult, context: ReportContext): Record<st
     },
     checks: result.checks,
     threads: context.threads ?? result.runners,
+    cpus: context.cpus ?? null,
     metrics: context.metrics ?? {},
     failure: result.failure,
     reproduce: context.reproduce,

@@ -46,6 +46,7 @@ export function runCommand(io: CliIo) {
         reproduce:
           options.trace === undefined ? reproduceCommand(resolved) : `osv-sim replay ${options.trace}`,
         threads: execution.threads,
+        cpus: execution.cpus,
         metrics: execution.metrics,
       };
       const report = options.json

@@ -3,6 +3,7 @@
 // replays with no flags — and running a scenario with an optional trace writer.
 
 import { isMap, parseDocument } from "yaml";
+import { type CpuRow, cpuTable } from "../hw/index.js";
 import type { ThreadRow } from "../kernel/index.js";
 import {
   buildScenario,
@@ -103,6 +104,8 @@ export interface Execution {
   choiceValues: number[] | null;
   /** OSv's /os/threads rows when the scenario ran the kernel, else null. */
   threads: ThreadRow[] | null;
+  /** Each vCPU's totals when the scenario ran on a machine, else null. */
+  cpus: CpuRow[] | null;
   metrics: Record<string, number>;
 }
 
@@ -151,6 +154,7 @@ export function executeScenario(resolved: ResolvedScenario, options: ExecuteOpti
     traceBytes: writer?.bytesWritten ?? 0,
     choiceValues: built.sim.choice.log?.valueArray() ?? null,
     threads: built.kernel?.threadTable() ?? null,
+    cpus: built.kernel === null ? null : cpuTable(built.kernel.machine, built.sim.now),
     metrics: built.metrics(),
   };
 }

@@ -456,6 +456,14 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   haltedNsAt(nowNs: number): number {
     return this.stats.haltedNs + (this.halted ? nowNs - this.haltedSinceNs : 0);
   }
+  /**
+   * CPU time spent in computes and charged costs up to `nowNs`. stats.busyNs counts a compute (or a
+   * quiet poll stretch) whole when it starts; a run that ends inside one did not spend the rest.
+   */
+  busyNsAt(nowNs: number): number {
+    const computing = this.state === RunnerState.Waiting && this.awaiting === Awaiting.Compute;
+    return this.stats.busyNs - (computing ? Math.max(0, this.wakeAtNs - nowNs) : 0);
+  }
 
   /** Charges CPU time to the running guest code (a direct call from inside it, e.g. an APIC write). */
   charge(ns: number): void {

@@ -66,6 +66,8 @@ export {
 export type { InterruptSink } from "./interrupts.js";
 export {
   buildMachine,
+  type CpuRow,
+  cpuTable,
   DEFAULT_MACHINE_OPTIONS,
   type DeviceFactory,
   MAX_CPUS,

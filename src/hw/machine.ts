@@ -79,6 +79,29 @@ export interface Machine {
   readonly devices: unknown[];
 }
 
+/** One vCPU's totals for a run report (times in ms, to the ns). */
+export interface CpuRow {
+  id: number;
+  busy_ms: number;
+  halted_ms: number;
+  switches: number;
+  interrupts: number;
+  steps: number;
+}
+
+/** Each vCPU's busy and halted time, context switches, interrupts taken and steps, at `nowNs`. */
+export function cpuTable(machine: Machine, nowNs: number): CpuRow[] {
+  const ms = (ns: number) => Math.round(ns) / 1e6;
+  return machine.cpus.map((cpu, id) => ({
+    id,
+    busy_ms: ms(cpu.busyNsAt(nowNs)),
+    halted_ms: ms(cpu.haltedNsAt(nowNs)),
+    switches: cpu.stats.contextSwitches,
+    interrupts: cpu.stats.interruptsTaken.reduce((sum, n) => sum + n, 0),
+    steps: cpu.stats.steps,
+  }));
+}
+
 /** Fills defaults and checks the options; throws RangeError naming the bad field. */
 export function resolveMachineOptions(options: MachineBuildOptions = {}): Readonly<MachineOptions> {
   const d = DEFAULT_MACHINE_OPTIONS;

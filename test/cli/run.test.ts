@@ -35,6 +35,29 @@ describe("osv-sim run", () => {
     expect(off.digest).toBe(on.digest);
     expect(off.stats.events).toBe(on.stats.events);
     expect(off.threads).toEqual(on.threads);
+    expect(off.cpus).toEqual(on.cpus);
+  });
+
+  it("lists each vCPU's busy and halted time, trimmed at the run's end (text and JSON)", () => {
+    // Two hogs on one CPU, cut at 95 ms inside a slice: the CPU was busy all the time, not longer.
+    const json = JSON.parse(
+      osvSim(["run", "scenarios/sched/timeslice.yaml", "--duration", "95ms", "--json"]).stdout,
+    );
+    const cpus = json.cpus as { id: number; busy_ms: number; halted_ms: number; switches: number }[];
+    expect(cpus.map((c) => c.id)).toEqual([0]);
+    expect(json.stats.virtual_ns).toBe(95_000_000);
+    expect(cpus[0]!.busy_ms).toBe(95);
+    expect(cpus[0]!.halted_ms).toBe(0);
+    expect(cpus[0]!.switches).toBeGreaterThan(5);
+    // Ping-pong apart: every CPU's busy and halted time add up to at most the run's virtual time.
+    const pp = JSON.parse(osvSim(["run", "scenarios/sched/ctxsw.yaml", "--json"]).stdout);
+    for (const c of pp.cpus as { busy_ms: number; halted_ms: number }[]) {
+      expect(c.busy_ms).toBeGreaterThan(0);
+      expect(c.busy_ms + c.halted_ms).toBeLessThanOrEqual(pp.stats.virtual_ns / 1e6 + 1e-9);
+    }
+    const text = osvSim(["run", "scenarios/sched/timeslice.yaml", "--duration", "95ms"]).stdout;
+    expect(text).toMatch(/^ {2}cpus {6}id {3}busy_ms halted_ms switches interrupts {5}steps$/m);
+    expect(text).toMatch(/^ +0 +95\.000 +0\.000 /m);
   });
 
   it("lists each kernel thread's real-time priority in the thread table (text and JSON)", () => {

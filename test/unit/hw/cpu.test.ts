@@ -84,6 +84,37 @@ describe("Vcpu interrupts", () => {
     expect(endAt).toBe(1000 + 30 + 200 + 20);
     expect(cpu.stats.interruptedComputes).toBe(1);
     expect(cpu.stats.busyNs).toBe(1250);
+    expect(cpu.busyNsAt(sim.now)).toBe(1250);
+  });
+
+  it("busyNsAt counts only the part of a compute before a run's end, and halted time up to it", () => {
+    function runUntil(untilNs: number) {
+      const sim = new Simulation();
+      const machine = zeroCostMachine(sim);
+      const cpu = machine.cpus[0]!;
+      cpu.setInterruptHandler(0x40, () => {
+        machine.apics[0]!.eoi();
+        return undefined;
+      });
+      // An interrupt due later keeps the halted CPU's run going past the halt.
+      raiseAt(sim, machine, 5000, 0x40);
+      cpu.boot(
+        context("thread", function* (): Guest<void> {
+          yield compute(1000);
+          yield hlt();
+        }),
+      );
+      sim.run({ untilNs });
+      return { cpu, nowNs: sim.now };
+    }
+    const cut = runUntil(400);
+    // The compute is counted whole when it starts; the report trims what lies after the end.
+    expect(cut.cpu.stats.busyNs).toBe(1000);
+    expect(cut.cpu.busyNsAt(cut.nowNs)).toBe(400);
+    expect(cut.cpu.haltedNsAt(cut.nowNs)).toBe(0);
+    const later = runUntil(1500);
+    expect(later.cpu.busyNsAt(later.nowNs)).toBe(1000);
+    expect(later.cpu.haltedNsAt(later.nowNs)).toBe(500);
   });
 
   it("takes an interrupt raised during a visible effect after that effect, not before", () => {
