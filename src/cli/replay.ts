@@ -3,7 +3,7 @@
 // 3 with the first divergent record when not, 2 when the trace cannot be read.
 
 import { Command } from "@commander-js/extra-typings";
-import { buildScenario, parseScenario } from "../scenario/index.js";
+import { type BuiltScenario, buildScenario, parseScenario } from "../scenario/index.js";
 import { formatDuration, TraceReader, TraceReplay } from "../sim/index.js";
 import { type CliIo, ExitCode } from "./io.js";
 import { packageVersion } from "./version.js";
@@ -21,8 +21,11 @@ export interface ReplayOutcome {
   warnings: string[];
 }
 
-/** Replays a trace file and says whether the run was reproduced. Throws TraceError for bad files. */
-export function replayTraceFile(path: string): ReplayOutcome {
+/**
+ * Replays a trace file and says whether the run was reproduced. Throws TraceError for bad files.
+ * `observe` sees the rebuilt scenario before it runs (to attach observers, as `trace export` does).
+ */
+export function replayTraceFile(path: string, observe?: (built: BuiltScenario) => void): ReplayOutcome {
   const reader = TraceReader.open(path);
   try {
     const header = reader.header;
@@ -38,6 +41,7 @@ export function replayTraceFile(path: string): ReplayOutcome {
       sim: { strategy: replay.strategy(), keepChoiceLog: false, ...replay.listeners() },
     });
     replay.bind(built.sim);
+    observe?.(built);
     const result = built.run();
     let divergence: ReplayOutcome["divergence"] = null;
     if (result.outcome === "divergence") {

@@ -1,11 +1,13 @@
 // `osv-sim trace info|dump|export TRACE`: the header and counts; one event per line with OSv-style
 // tracepoint names; and an export to Chrome Trace Event JSON (one track per runner, instant events
-// for wakeups, choices as annotations) that Perfetto opens.
+// for wakeups, choices as annotations, and for a run on the OSv model one track per CPU showing which
+// thread ran when, from a replay) that Perfetto opens.
 
 import { createWriteStream, existsSync } from "node:fs";
 import { Command } from "@commander-js/extra-typings";
-import { formatDuration, TraceReader } from "../sim/index.js";
+import { formatDuration, type Simulation, TraceReader } from "../sim/index.js";
 import { type CliIo, UsageError } from "./io.js";
+import { replayTraceFile } from "./replay.js";
 
 interface DecodedEvent {
   index: number;
@@ -190,25 +192,63 @@ function exportCommand(io: CliIo) {
         if (sink === null) chunks.push(text);
         else sink.write(text);
       };
-      exportChrome(path, emit);
+      exportChrome(path, emit, io);
       if (sink === null) io.out(chunks.join(""));
       else sink.end();
     });
+}
+
+/** One switch of an OSv CPU to a thread, seen while replaying the trace. */
+interface SwitchRecord {
+  timeNs: number;
+  cpu: number;
+  thread: string;
+  threadId: number;
+}
+
+/**
+ * The OSv scheduler's switches in a trace's run, by replaying it (the trace records switch_to, not
+ * the thread switched to). Null, with a warning on stderr, when the run has no kernel or the replay
+ * does not reproduce the trace (the tracks would not show the recorded run).
+ */
+function replaySwitches(path: string, io: CliIo): { switches: SwitchRecord[]; endNs: number } | null {
+  const switches: SwitchRecord[] = [];
+  let sim: Simulation | null = null;
+  const outcome = replayTraceFile(path, (built) => {
+    if (built.kernel === null) return;
+    const replaying = built.sim;
+    sim = replaying;
+    built.kernel.switchObservers.push((cpu, _from, to) =>
+      switches.push({ timeNs: replaying.now, cpu: cpu.index, thread: to.name, threadId: to.id }),
+    );
+  });
+  if (sim === null) return null;
+  if (!outcome.reproduced) {
+    io.err(
+      `osv-sim trace export: replaying ${path} did not reproduce it (${outcome.reason}); the per-CPU thread tracks are left out\n`,
+    );
+    return null;
+  }
+  return { switches, endNs: (sim as Simulation).now };
 }
 
 /**
  * Chrome Trace Event JSON: each runner is a thread track ("tid"), shown "running" from each wakeup
  * until it sleeps, blocks or finishes (a wakeup's value is the time it waited, so a sleep's start is
  * known), with nested "compute" slices; effects, wakeups and non-zero choices are instant events.
- * Times are microseconds with nanosecond fractions.
+ * A run on the OSv model also gets one track per CPU (process "OSv CPUs") with a slice for each
+ * stretch a thread ran there, from a replay of the trace. Times are microseconds with nanosecond
+ * fractions.
  */
-function exportChrome(path: string, emit: (text: string) => void): void {
+function exportChrome(path: string, emit: (text: string) => void, io: CliIo): void {
   let first = true;
   const push = (event: object) => {
     emit(`${first ? "" : ",\n"}${JSON.stringify(event)}`);
     first = false;
   };
   emit('{"displayTimeUnit":"ns","traceEvents":[\n');
+  const sched = replaySwitches(path, io);
+  if (sched !== null) emitCpuTracks(sched.switches, sched.endNs, push);
   const named = new Set<number>();
   const runningSince = new Map<number, number>();
   const us = (ns: number) => ns / 1000;
@@ -259,6 +299,35 @@ function exportChrome(path: string, emit: (text: string) => void): void {
   );
   for (const tid of [...runningSince.keys()]) close(tid, lastTimeNs);
   emit("\n]}\n");
+}
+
+/** One track per OSv CPU: a slice per stretch a thread ran there, named after the thread. */
+function emitCpuTracks(
+  switches: readonly SwitchRecord[],
+  endNs: number,
+  push: (event: object) => void,
+): void {
+  const pid = 2;
+  push({ name: "process_name", ph: "M", pid, args: { name: "OSv CPUs" } });
+  const running = new Map<number, SwitchRecord>();
+  const slice = (from: SwitchRecord, untilNs: number) =>
+    push({
+      name: from.thread,
+      ph: "X",
+      pid,
+      tid: from.cpu,
+      ts: from.timeNs / 1000,
+      dur: (untilNs - from.timeNs) / 1000,
+      args: { thread: from.threadId },
+    });
+  for (const s of switches) {
+    const before = running.get(s.cpu);
+    if (before === undefined)
+      push({ name: "thread_name", ph: "M", pid, tid: s.cpu, args: { name: `cpu${s.cpu}` } });
+    else slice(before, s.timeNs);
+    running.set(s.cpu, s);
+  }
+  for (const last of running.values()) slice(last, endNs);
 }
 
 export function traceCommand(io: CliIo) {

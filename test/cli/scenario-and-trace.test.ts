@@ -241,5 +241,53 @@ describe("trace inspection", () => {
     expect(names.has("thread_name")).toBe(true);
     expect(names.has("running")).toBe(true);
     expect(names.has("compute")).toBe(true);
+    // Engine-only processes: no OSv CPU tracks.
+    expect(chrome.traceEvents.some((e: { pid: number }) => e.pid === 2)).toBe(false);
+  });
+
+  it("a Chrome export of a run on the OSv model has a track per CPU with a slice per switch", () => {
+    const trace = join(dir, "sched.trace");
+    osvSim([
+      "run",
+      "scenarios/sched/ctxsw.yaml",
+      "--set",
+      "workloads.0.params.rounds=40",
+      "--set",
+      "workloads.1.params.rounds=40",
+      "--trace",
+      trace,
+    ]);
+    const switches = osvSim(["trace", "dump", trace])
+      .stdout.split("\n")
+      .filter((l) => / switch_to /.test(l));
+    expect(switches.length).toBeGreaterThan(200);
+    const run = osvSim(["trace", "export", trace]);
+    expect(run.stderr).toBe("");
+    const events = JSON.parse(run.stdout).traceEvents as {
+      name: string;
+      ph: string;
+      pid: number;
+      tid: number;
+      ts: number;
+      dur: number;
+    }[];
+    const tracks = events.filter((e) => e.pid === 2 && e.name === "thread_name").map((e) => e.tid);
+    expect(tracks.sort()).toEqual([0, 1, 2]);
+    const slices = events.filter((e) => e.pid === 2 && e.ph === "X");
+    // One slice per switch (replayed: the trace does not name the thread switched to).
+    expect(slices).toHaveLength(switches.length);
+    expect(new Set(slices.map((e) => e.name))).toEqual(
+      new Set(
+        ["w0.ping0", "w0.ping1", "w1.ping0", "w1.ping1", "idle0", "idle1", "idle2"].concat(
+          slices.some((e) => e.name.startsWith("balancer")) ? ["balancer0", "balancer1", "balancer2"] : [],
+        ),
+      ),
+    );
+    // On each CPU the slices follow one another without overlap.
+    for (const cpu of [0, 1, 2]) {
+      const mine = slices.filter((e) => e.tid === cpu);
+      for (let i = 1; i < mine.length; i++)
+        expect(mine[i]!.ts).toBeCloseTo(mine[i - 1]!.ts + mine[i - 1]!.dur, 9);
+    }
   });
 });
