@@ -1,5 +1,6 @@
 // The engine's public surface: other layers import only from here.
 
+export { removeAt } from "./arrays.js";
 export {
   ChoiceLog,
   ChoiceSource,

@@ -162,15 +162,15 @@ export class KernelClock {
   *uptimeRest(cpu: number): Guest<number> {
     if (this.restCpu !== cpu)
       throw new Error(`uptimeRest(cpu${cpu}) without uptimeLocal answering NOT_LOCAL`);
-    const packed = this.restPacked;
+    let packed = this.restPacked;
     this.restCpu = -1;
+    // The one-step read yielded when it could not be called directly (an interrupt could come
+    // first: with interrupt injection on, always); a complete, trusted read needs nothing more.
+    if (packed === NOT_LOCAL) packed = yield this.ownReads[cpu]!;
     const kvmclock = this.machine.kvmclock;
-    const time = yield* kvmclockSystemTimeOwn(
-      kvmclock.recordAddrs[cpu]!,
-      this.last,
-      kvmclock.validFlags,
-      packed === NOT_LOCAL ? undefined : packed,
-    );
+    let time = stableOwnTime(packed, kvmclock.validFlags);
+    if (time < 0)
+      time = yield* kvmclockSystemTimeOwn(kvmclock.recordAddrs[cpu]!, this.last, kvmclock.validFlags, packed);
     return this.finishRead(cpu, time - this.bootSystemTimeNs);
   }
 

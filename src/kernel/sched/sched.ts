@@ -53,6 +53,7 @@ import {
   type Guest,
   invoke,
   load,
+  removeAt,
   type Simulation,
   store,
 } from "../../sim/index.js";
@@ -712,12 +713,8 @@ export class Kernel implements WaitPort {
       thread.wakingSinceNs = this.sim.now;
       if (!this.wakingThreads.includes(thread)) this.wakingThreads.push(thread);
     } else if (from === ThreadStatus.Waking) {
-      const waking = this.wakingThreads;
-      const at = waking.indexOf(thread);
-      if (at >= 0) {
-        for (let i = at + 1; i < waking.length; i++) waking[i - 1] = waking[i]!;
-        waking.pop();
-      }
+      const at = this.wakingThreads.indexOf(thread);
+      if (at >= 0) removeAt(this.wakingThreads, at);
     }
   }
 

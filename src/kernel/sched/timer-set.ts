@@ -12,6 +12,8 @@
 // planted mutant, "next-from-lowest-bucket" (get_first_set where OSv has get_last_set), recomputes
 // `next` from the farthest bucket, so the next timeout can be late; the property test must catch it.
 
+import { removeAt } from "../../sim/index.js";
+
 /** What the set needs of a timer: its deadline, which must not change while the timer is in the set. */
 export interface TimerSetEntry {
   readonly timeNs: number;
@@ -106,7 +108,7 @@ export class TimerSet<T extends TimerSetEntry> {
     const index = bucket.indexOf(timer);
     // The bucket invariant (bucket = clz(t XOR last)) survives every expire: a miss is a model bug.
     if (index < 0) throw new Error("timer_set: the timer is not in its bucket");
-    bucket.splice(index, 1);
+    removeAt(bucket, index);
     this.count--;
   }
 

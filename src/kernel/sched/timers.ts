@@ -16,7 +16,7 @@
 // resumed on the wrong CPU's list) is reported through the `fail` hook as an invariant violation
 // where OSv would assert or corrupt memory.
 
-import type { Guest } from "../../sim/index.js";
+import { type Guest, removeAt } from "../../sim/index.js";
 import { MAX_TIMESTAMP_NS, TimerSet } from "./timer-set.js";
 
 export const TimerState = { Free: 0, Armed: 1, Expired: 2 } as const;
@@ -204,5 +204,5 @@ export class TimerList {
 function dropActive(timer: Timer): void {
   const active = timer.client.activeTimers;
   const index = active.indexOf(timer);
-  if (index >= 0) active.splice(index, 1);
+  if (index >= 0) removeAt(active, index);
 }
