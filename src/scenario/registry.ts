@@ -70,9 +70,18 @@ export const KERNEL_CHECKS: readonly { name: string; description: string }[] = [
 
 const programs = new Map<string, Program<unknown>>();
 
+/** Bumped by every registration: schemas built from the program list are cached against it. */
+let registrations = 0;
+
 export function registerProgram<P>(program: Program<P>): void {
   if (programs.has(program.name)) throw new Error(`program '${program.name}' is already registered`);
   programs.set(program.name, program as Program<unknown>);
+  registrations++;
+}
+
+/** How many programs were ever registered (a version of the program list). */
+export function registryVersion(): number {
+  return registrations;
 }
 
 export function programList(): Program<unknown>[] {

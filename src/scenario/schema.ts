@@ -4,7 +4,7 @@
 
 import { z } from "zod";
 import { DEFAULT_COST_MODEL } from "../hw/index.js";
-import { programList } from "./registry.js";
+import { programList, registryVersion } from "./registry.js";
 import { durationType, sizeType } from "./units.js";
 
 // Importing the built-in programs registers them before the schema is built.
@@ -177,7 +177,22 @@ const explore = z
 
 const check = z.union([z.string(), z.strictObject({ name: z.string() })]);
 
+/**
+ * The scenario schema, built once per version of the program list (building it costs milliseconds:
+ * zod compiles every program's params; fuzz and property tests parse scenarios many times).
+ */
 export function scenarioSchema() {
+  if (cachedSchema === null || cachedSchemaVersion !== registryVersion()) {
+    cachedSchema = buildScenarioSchema();
+    cachedSchemaVersion = registryVersion();
+  }
+  return cachedSchema;
+}
+
+let cachedSchema: ReturnType<typeof buildScenarioSchema> | null = null;
+let cachedSchemaVersion = -1;
+
+function buildScenarioSchema() {
   return z.strictObject({
     name: z.string().min(1),
     description: z.string().default(""),
@@ -208,7 +223,7 @@ export interface WorkloadSpec {
 }
 
 /** A validated scenario with defaults applied and units resolved (durations in ns, sizes in bytes). */
-export type Scenario = Omit<z.output<ReturnType<typeof scenarioSchema>>, "workloads"> & {
+export type Scenario = Omit<z.output<ReturnType<typeof buildScenarioSchema>>, "workloads"> & {
   workloads: WorkloadSpec[];
 };
 
