@@ -920,9 +920,11 @@ export class Kernel implements WaitPort {
     const smpInit = yield this.clock.smpInitLoadEffect;
     let now = this.clock.uptimeLocal(cpu.index, smpInit);
     if (now === UPTIME_NOT_LOCAL) now = yield* this.clock.uptimeRest(cpu.index);
+    // The interval ends here, before p's status is read (running_since moves on at once, as in OSv).
+    const interval = this.takeInterval(cpu, now);
     const p = cpu.current;
     const pStatus = yield p.statusLoad;
-    const keep = this.accountOutgoing(cpu, p, pStatus, now, fromYield);
+    const keep = this.accountOutgoing(cpu, p, pStatus, interval, fromYield);
     let pQueued = false;
     if (pStatus === ThreadStatus.Running) {
       if (keep !== SWITCH) {
@@ -963,20 +965,24 @@ export class Kernel implements WaitPort {
     cpu.needReschedule = false;
   }
 
+  /** The running interval that ends at uptime `now` (at least the context-switch penalty). */
+  private takeInterval(cpu: SchedCpu, now: number): number {
+    const interval = now - cpu.runningSinceNs;
+    cpu.runningSinceNs = now;
+    return interval <= 0 ? CONTEXT_SWITCH_PENALTY_NS : interval;
+  }
+
   /**
-   * Steps 1-3 of reschedule for the outgoing p (status `pStatus`) at uptime `now`: the interval's
+   * Steps 1-3 of reschedule for the outgoing p (status `pStatus`) after a running `interval`: its
    * runtime accounting and, for a still-running p, keepsRunning's answer (SWITCH otherwise).
    */
   private accountOutgoing(
     cpu: SchedCpu,
     p: KThread,
     pStatus: number,
-    now: number,
+    interval: number,
     fromYield: boolean,
   ): number {
-    let interval = now - cpu.runningSinceNs;
-    cpu.runningSinceNs = now;
-    if (interval <= 0) interval = CONTEXT_SWITCH_PENALTY_NS;
     if (pStatus === ThreadStatus.Queued)
       this.sim.fail("sched.running-not-queued", `${p.name} is current but queued`);
     if (cpu.runqueue.has(p))
