@@ -244,7 +244,7 @@ export interface VcpuStats {
   /** Computes cut short by an interrupt. */
   interruptedComputes: number;
   contextSwitches: number;
-  /** CPU time spent in computes and charged costs. */
+  /** CPU time spent in computes (with their compute-jitter stretch) and charged costs. */
   busyNs: number;
   /** Completed halts' total duration (see haltedNsAt for the running one). */
   haltedNs: number;
@@ -456,9 +456,14 @@ export class Vcpu extends Runner implements InterruptSink, CellWatcher {
   haltedNsAt(nowNs: number): number {
     return this.stats.haltedNs + (this.halted ? nowNs - this.haltedSinceNs : 0);
   }
+  /** The compute-jitter fault stretches computes: the stretch is busy time too. */
+  override computeStretched(ns: number): void {
+    this.stats.busyNs += ns;
+  }
   /**
    * CPU time spent in computes and charged costs up to `nowNs`. stats.busyNs counts a compute (or a
-   * quiet poll stretch) whole when it starts; a run that ends inside one did not spend the rest.
+   * quiet poll stretch) whole, jitter included, when it starts; a run that ends inside one did not
+   * spend the rest.
    */
   busyNsAt(nowNs: number): number {
     const computing = this.state === RunnerState.Waiting && this.awaiting === Awaiting.Compute;

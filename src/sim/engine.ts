@@ -438,7 +438,7 @@ export class Simulation implements RunAheadHost {
     // releaseHeldEffect, stepOne.
     runner.steps++;
     this.stepCount++;
-    let endNs = this.nowNs + ns + this.jitter();
+    let endNs = this.nowNs + ns + this.jitter(runner);
     for (;;) {
       if (this.eventDueBy(endNs) || endNs > this.untilNs || endNs > this.limits.maxVirtualNs) {
         this.resumeAt(runner, endNs, 0, EventKind.ComputeDone);
@@ -465,7 +465,7 @@ export class Simulation implements RunAheadHost {
           throw new RangeError(`runner '${runner.name}': held effect asked for ${moreNs} ns more`);
         runner.steps++;
         this.stepCount++;
-        endNs = this.nowNs + moreNs + this.jitter();
+        endNs = this.nowNs + moreNs + this.jitter(runner);
         continue;
       }
       const effect = runner.heldEffect;
@@ -716,7 +716,7 @@ export class Simulation implements RunAheadHost {
         throw new RangeError(`runner '${runner.name}': held effect asked for ${moreNs} ns more`);
       runner.steps++;
       this.stepCount++;
-      this.resumeAt(runner, this.nowNs + moreNs + this.jitter(), 0, EventKind.ComputeDone);
+      this.resumeAt(runner, this.nowNs + moreNs + this.jitter(runner), 0, EventKind.ComputeDone);
       return;
     }
     runner.pending = runner.heldEffect;
@@ -882,7 +882,8 @@ export class Simulation implements RunAheadHost {
       }
       runner.steps++;
       this.stepCount++;
-      if (op === Op.Compute) this.resumeAt(runner, this.nowNs + ns + this.jitter(), 0, EventKind.ComputeDone);
+      if (op === Op.Compute)
+        this.resumeAt(runner, this.nowNs + ns + this.jitter(runner), 0, EventKind.ComputeDone);
       else this.resumeAt(runner, this.nowNs + ns, 0);
       return;
     }
@@ -892,10 +893,13 @@ export class Simulation implements RunAheadHost {
   }
 
   /** Extra nanoseconds for one compute under the compute-jitter fault (0 when it is off). */
-  private jitter(): number {
+  /** The compute-jitter fault's stretch of `runner`'s compute starting now (told to the runner). */
+  private jitter(runner: Runner): number {
     if (this.jitterProbability === 0 || this.jitterMaxNs === 0) return 0;
     if (!this.choice.chance(this.jitterProbability, "fault.jitter")) return 0;
-    return this.choice.between(1, this.jitterMaxNs, "fault.jitter.ns");
+    const ns = this.choice.between(1, this.jitterMaxNs, "fault.jitter.ns");
+    runner.computeStretched(ns);
+    return ns;
   }
 
   private removeReady(runner: Runner): void {

@@ -94,6 +94,12 @@ export abstract class Runner {
     return 0;
   }
 
+  /**
+   * The compute-jitter fault stretched the compute this runner just started by `ns` (> 0): the
+   * runner is busy that much longer. Runners that account their CPU time override it.
+   */
+  computeStretched(_ns: number): void {}
+
   /** Whether being blocked at quiescence means deadlock (a halted vCPU, for one, does not). */
   get blockedMeansDeadlock(): boolean {
     return true;

@@ -117,6 +117,29 @@ describe("Vcpu interrupts", () => {
     expect(later.cpu.haltedNsAt(later.nowNs)).toBe(500);
   });
 
+  it("busyNsAt counts compute jitter as busy time and never trims below zero", () => {
+    let cut = 0;
+    let finished = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const sim = new Simulation({ seed, computeJitter: { probability: 1, maxNs: 500 } });
+      const cpu = zeroCostMachine(sim).cpus[0]!;
+      let endAt = -1;
+      cpu.boot(
+        context("thread", function* (): Guest<void> {
+          yield compute(1000);
+          endAt = sim.now;
+        }),
+      );
+      sim.run({ untilNs: 1200 });
+      // Busy from 0 until the stretched compute ended, or until the run's end inside it.
+      expect(cpu.busyNsAt(sim.now)).toBe(endAt < 0 ? 1200 : endAt);
+      if (endAt < 0) cut++;
+      else finished++;
+    }
+    expect(cut).toBeGreaterThan(0);
+    expect(finished).toBeGreaterThan(0);
+  });
+
   it("takes an interrupt raised during a visible effect after that effect, not before", () => {
     const sim = new Simulation();
     const machine = zeroCostMachine(sim);
