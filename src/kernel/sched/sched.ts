@@ -1572,6 +1572,13 @@ export class Kernel implements WaitPort {
     }
     const status = yield load(t.status);
     if (status === ThreadStatus.Queued) {
+      // OSv unlinks t from this CPU's intrusive runqueue list: if t is not on it, that corrupts the
+      // list (reachable when several threads pin and unpin one thread concurrently).
+      if (!here.runqueue.has(t))
+        this.sim.fail(
+          "sched.runqueue-unlink",
+          `${t.name} is queued but not on cpu${here.index}'s runqueue, which pin(t, cpu) unlinks it from`,
+        );
       here.runqueue.erase(t);
       here.syncRunqueueSize();
       this.moveThread(t, here, target);
@@ -1595,7 +1602,11 @@ export class Kernel implements WaitPort {
    * thread::unpin() of `thread` (the calling thread when omitted): the permanent migration lock goes.
    * The calling thread drops it at once. Another thread t is unpinned, as OSv does, by a helper
    * started on t's CPU that follows t there (pinning itself to t's CPU while t moves) and drops the
-   * lock with preemption off, so no pin, unpin or migration of t can race it; the caller joins it.
+   * lock with preemption off; the caller joins it. As in OSv this does not exclude a concurrent
+   * pin(t, cpu) that is sleeping out t's migrate_disable with its own count dropped and t still
+   * marked pinned: the pin's count is then dropped twice, and t's own migrate_enable later fails
+   * sched.migrate-counter (fuzzing pin-hop with a shared victim, unpin_victim and migrate_disable
+   * finds it; that setup also meets pin(t)'s double-queue race of pin-wake-double-queue.yaml).
    */
   *unpin(thread?: KThread): Guest<void> {
     const me = this.current();
