@@ -60,6 +60,14 @@ describe("osv-sim run", () => {
     expect(text).toMatch(/^ +0 +95\.000 +0\.000 /m);
   });
 
+  it("reports pin(t)'s unlink of a thread from a runqueue it is not on as a violation, not a crash", () => {
+    const run = osvSim(["run", "scenarios/bugs/pin-unpin-race.yaml", "--seed", "4", "--json"]);
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.stdout);
+    expect(json.outcome).toBe("violation");
+    expect(json.failure.check).toBe("sched.runqueue-unlink");
+  });
+
   it("lists each kernel thread's real-time priority in the thread table (text and JSON)", () => {
     const json = JSON.parse(osvSim(["run", "scenarios/sched/realtime.yaml", "--json"]).stdout);
     const rows = json.threads as { name: string; realtime: number }[];
