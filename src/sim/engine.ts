@@ -200,6 +200,8 @@ export class Simulation implements RunAheadHost {
   private performedAhead = false;
   /** limits.maxEvents, read at every record. */
   private readonly maxEvents: number;
+  /** The queue's limit, exceeded by an event scheduled before the run (reported by run()). */
+  private setupOverflow: QueueLimitError | null = null;
   /** Run-ahead stops at half the queue's limit (see computeNow). */
   private readonly runAheadQueueLimit: number;
   /** Whether runners may run ahead (SimulationOptions.runAhead). */
@@ -310,7 +312,18 @@ export class Simulation implements RunAheadHost {
     if (timeNs < this.nowNs)
       throw new RangeError(`cannot schedule at ${timeNs} ns, before now (${this.nowNs} ns)`);
     if (!Number.isSafeInteger(timeNs)) assertTimeNs(timeNs, "event time");
-    this.queue.push(timeNs, this.seq++, handler, arg);
+    if (this.started) {
+      this.queue.push(timeNs, this.seq++, handler, arg);
+      return;
+    }
+    // Before the run (a model scheduling its start-up events) the queue's limit is a budget verdict
+    // too: kept, and reported by run() at once, not thrown out of the model's construction.
+    try {
+      this.queue.push(timeNs, this.seq++, handler, arg);
+    } catch (error) {
+      if (!(error instanceof QueueLimitError)) throw error;
+      this.setupOverflow ??= error;
+    }
   }
 
   /** Registers an end-of-run property; it answers a failure message, or null when it holds. */
@@ -573,6 +586,7 @@ export class Simulation implements RunAheadHost {
     let reason: string;
     let failure: Failure | null = null;
     try {
+      if (this.setupOverflow !== null) throw this.setupOverflow;
       reason = this.loop(untilNs);
       if (reason.startsWith("deadlock")) {
         outcome = "deadlock";

@@ -56,7 +56,14 @@ export {
 export { EventKind, KindRegistry, type RecentEvent } from "./events.js";
 export { guardDeterminism, NondeterminismError } from "./guard.js";
 export { Cell, CellValueError, type CellWatcher, Memory, type MemoryModel } from "./memory.js";
-export { createEventQueue, type EventQueue, HeapJsQueue, type QueueKind, TypedHeapQueue } from "./queue.js";
+export {
+  createEventQueue,
+  type EventQueue,
+  HeapJsQueue,
+  type QueueKind,
+  QueueLimitError,
+  TypedHeapQueue,
+} from "./queue.js";
 export { Rng } from "./rng.js";
 export {
   ALREADY_BLOCKED,

@@ -63,6 +63,8 @@ export class TypedHeapQueue<T> implements EventQueue<T> {
   }
 
   push(timeNs: number, seq: number, item: T, arg: number): void {
+    if (this.count >= this.capacityLimit)
+      throw new QueueLimitError(`event queue exceeded its limit of ${this.capacityLimit} pending events`);
     if (this.count === this.times.length) this.grow();
     const times = this.times;
     const seqs = this.seqs;
@@ -146,10 +148,8 @@ export class TypedHeapQueue<T> implements EventQueue<T> {
   }
 
   private grow(): void {
-    const capacity = this.times.length * 2;
-    if (capacity > this.capacityLimit) {
-      throw new QueueLimitError(`event queue exceeded its limit of ${this.capacityLimit} pending events`);
-    }
+    // push() keeps count below the limit, so there is room for one more within it.
+    const capacity = Math.min(this.times.length * 2, this.capacityLimit);
     const times = new Float64Array(capacity);
     times.set(this.times);
     const seqs = new Float64Array(capacity);
@@ -278,6 +278,8 @@ export class WheelQueue<T> implements EventQueue<T> {
   push(timeNs: number, seq: number, item: T, arg: number): void {
     if (timeNs < this.baseNs)
       throw new RangeError(`event at ${timeNs} ns is before the queue's base ${this.baseNs} ns`);
+    if (this.count >= this.capacityLimit)
+      throw new QueueLimitError(`event queue exceeded its limit of ${this.capacityLimit} pending events`);
     // Earlier than every held event: it becomes the front (below) and the known head.
     const first =
       this.count === 0 ||
@@ -349,8 +351,6 @@ export class WheelQueue<T> implements EventQueue<T> {
    */
   private pushBehind(timeNs: number, seq: number, item: T, arg: number, bySeq: boolean): void {
     if (timeNs - this.baseNs >= WHEEL_SLOTS) {
-      if (this.size >= this.capacityLimit)
-        throw new QueueLimitError(`event queue exceeded its limit of ${this.capacityLimit} pending events`);
       this.overflow.push(timeNs, seq, item, arg);
       return;
     }

@@ -173,6 +173,18 @@ describe("verdicts", () => {
     expect(byTime.virtualNs).toBeLessThanOrEqual(1000);
   });
 
+  it("reports the pending-event limit as a budget verdict even when events scheduled before the run exceed it", () => {
+    const sim = new Simulation({ limits: { maxPendingEvents: 2 } });
+    const fired: number[] = [];
+    const handler = { kind: sim.kinds.kindFor("test_setup"), id: 0, fire: (arg: number) => fired.push(arg) };
+    // The third is over the limit: kept for run(), not thrown out of the model's set-up.
+    for (let i = 1; i <= 3; i++) expect(() => sim.at(i * 100, handler, i)).not.toThrow();
+    const result = sim.run();
+    expect(result.outcome).toBe("budget");
+    expect(result.reason).toMatch(/exceeded its limit of 2 pending events/);
+    expect(fired).toEqual([]);
+  });
+
   it("runs end checks after a clean run and reports a failing one", () => {
     const sim = new Simulation();
     sim.addCheck("holds", () => null);

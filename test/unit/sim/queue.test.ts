@@ -3,7 +3,7 @@
 // (popped order, and what size and earliestTime answer between operations).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createEventQueue, type QueueKind } from "../../../src/sim/index.js";
+import { createEventQueue, type QueueKind, QueueLimitError } from "../../../src/sim/index.js";
 
 const KINDS: QueueKind[] = ["wheel", "typed", "heap-js"];
 
@@ -66,6 +66,20 @@ describe("event queues", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it.each(KINDS)("%s refuses exactly the push past its limit, near or far, and stays usable", (kind) => {
+    for (const limit of [1, 3, 1500]) {
+      for (const spacingNs of [1, 10_000]) {
+        const queue = createEventQueue<number>(kind, limit);
+        for (let i = 0; i < limit; i++) queue.push(i * spacingNs, i, i, 0);
+        expect(() => queue.push(limit * spacingNs, limit, limit, 0)).toThrow(QueueLimitError);
+        expect(queue.size).toBe(limit);
+        expect(queue.pop()).toBe(0);
+        queue.push(limit * spacingNs, limit, limit, 0);
+        expect(queue.size).toBe(limit);
+      }
+    }
   });
 
   /** Pushes `[time, item]` pairs with seq 0, 1, … and answers the items in pop order. */
