@@ -57,6 +57,10 @@ registerProgram({
       description:
         "unpin the victim right after pinning it (unpin(t): a helper on the victim's CPU, chasing it if it moves)",
     }),
+    unpinner: z.boolean().default(false).meta({
+      description:
+        "a thread on the last CPU that unpins every victim every `work` while the hoppers move them, and once more at the end",
+    }),
   }),
   checks: [
     { name: "pin-placement", description: "after pin(cpu) returns, the thread runs on that CPU" },
@@ -65,7 +69,7 @@ registerProgram({
     {
       name: "pin-unpinned",
       description:
-        "with unpin_victim, every victim ends unpinned and out of every migration lock (each pin is followed by its hopper's unpin)",
+        "with unpin_victim or unpinner, every victim ends unpinned and out of every migration lock (the last pin is followed by an unpin)",
     },
   ],
   build(context) {
@@ -120,6 +124,20 @@ registerProgram({
         { priority: context.priority, cpu: cpus - 1, pinned: true },
       );
     }
+    if (params.unpinner && victims.length > 0) {
+      kernel.spawn(
+        `${prefix}.unpinner`,
+        function* (api): Guest<void> {
+          for (;;) {
+            const last = hoppersDone === context.threads;
+            for (const victim of victims) yield* api.unpin(victim);
+            if (last) return;
+            yield* api.compute(params.work);
+          }
+        },
+        { priority: context.priority, cpu: cpus - 1, pinned: true },
+      );
+    }
     for (let i = 0; i < context.threads; i++) {
       const first = startCpu(context, i);
       const victim = victims[params.victim === "shared" ? 0 : i];
@@ -168,7 +186,7 @@ registerProgram({
           return victimsDone === victimCount ? null : `${victimsDone} of ${victimCount} victims finished`;
         },
         "pin-unpinned": () => {
-          if (!params.unpin_victim) return null;
+          if (!params.unpin_victim && !params.unpinner) return null;
           const held = victims.find((v) => v.pinned || v.migrationLockCounter !== 0);
           return held === undefined
             ? null
