@@ -213,23 +213,24 @@ interface SwitchRecord {
  */
 function replaySwitches(path: string, io: CliIo): { switches: SwitchRecord[]; endNs: number } | null {
   const switches: SwitchRecord[] = [];
-  let sim: Simulation | null = null;
+  // The replayed simulation, when it runs the kernel (a holder: the callback sets it).
+  const replayed: { sim: Simulation | null } = { sim: null };
   const outcome = replayTraceFile(path, (built) => {
     if (built.kernel === null) return;
-    const replaying = built.sim;
-    sim = replaying;
+    const sim = built.sim;
+    replayed.sim = sim;
     built.kernel.switchObservers.push((cpu, _from, to) =>
-      switches.push({ timeNs: replaying.now, cpu: cpu.index, thread: to.name, threadId: to.id }),
+      switches.push({ timeNs: sim.now, cpu: cpu.index, thread: to.name, threadId: to.id }),
     );
   });
-  if (sim === null) return null;
+  if (replayed.sim === null) return null;
   if (!outcome.reproduced) {
     io.err(
       `osv-sim trace export: replaying ${path} did not reproduce it (${outcome.reason}); the per-CPU thread tracks are left out\n`,
     );
     return null;
   }
-  return { switches, endNs: (sim as Simulation).now };
+  return { switches, endNs: replayed.sim.now };
 }
 
 /**

@@ -30,7 +30,6 @@ import {
   RunnerState,
   SUSPENDED,
 } from "./runner.js";
-
 import { assertTimeNs, formatDuration } from "./time.js";
 
 /** A timed-event target. `kind` names the event in digests and traces; `id` says whose it is. */
@@ -906,7 +905,6 @@ export class Simulation implements RunAheadHost {
     this.ready.push(runner);
   }
 
-  /** Extra nanoseconds for one compute under the compute-jitter fault (0 when it is off). */
   /** The compute-jitter fault's stretch of `runner`'s compute starting now (told to the runner). */
   private jitter(runner: Runner): number {
     if (this.jitterProbability === 0 || this.jitterMaxNs === 0) return 0;

@@ -213,12 +213,13 @@ export class HeapJsQueue<T> implements EventQueue<T> {
 }
 
 const WHEEL_SLOTS = 4096;
+const WHEEL_MASK = WHEEL_SLOTS - 1;
+const BITMAP_WORDS = WHEEL_SLOTS / 32;
+/** WheelQueue.headAt: where the earliest event is, once found. */
 const HEAD_UNKNOWN = -1;
 const HEAD_FRONT = 0;
 const HEAD_WHEEL = 1;
 const HEAD_OVERFLOW = 2;
-const WHEEL_MASK = WHEEL_SLOTS - 1;
-const BITMAP_WORDS = WHEEL_SLOTS / 32;
 
 /**
  * A timing wheel of WHEEL_SLOTS one-nanosecond slots covering [baseNs, baseNs + WHEEL_SLOTS), each

@@ -118,7 +118,7 @@ export class KernelClock {
 
   /**
    * pv_based_clock::uptime() on `cpu` (guest code on that CPU, interrupts off): the load of
-   * _smp_init, then uptimeAfterLoad. Hot callers (reschedule) write the three steps out themselves
+   * _smp_init, then uptimeLocal and, when needed, uptimeRest. Hot callers (reschedule) write the three steps out themselves
    * to save a generator per switch: `yield clock.smpInitLoadEffect`, uptimeLocal, and only when it
    * answers UPTIME_NOT_LOCAL, `yield* clock.uptimeRest(cpu)`.
    */

@@ -23,8 +23,10 @@
 // push and per drain; the reaper is created with the first detached thread (OSv: at boot); pin()'s
 // last reschedule accounts the outgoing stretch on the source CPU's normalizer, where OSv's
 // thread-local current_cpu already names the target (so OSv charges it, and the incoming thread's
-// hysteresis credit, to the target's normalizer from the source CPU); the watchdogs measure waits in the host's virtual time. The status table gains
-// queued -> waking (the balancer) and waking/queued -> waiting (pin(t, cpu)).
+// hysteresis credit, to the target's normalizer from the source CPU); the watchdogs measure waits in
+// the host's virtual time. The status table gains queued -> waking (the balancer) and waking/queued ->
+// waiting (pin(t, cpu)). pin(t, cpu) and unpin(t) keep OSv's races when several threads pin one
+// thread at once (scenarios/bugs/pin-unpin-race.yaml, pin-wake-double-queue.yaml).
 
 import {
   CpuContext,
@@ -924,19 +926,17 @@ export class Kernel implements WaitPort {
     const interval = this.takeInterval(cpu, now);
     const p = cpu.current;
     const pStatus = yield p.statusLoad;
+    // SWITCH unless p still runs and keeps the CPU.
     const keep = this.accountOutgoing(cpu, p, pStatus, interval, fromYield);
-    let pQueued = false;
-    if (pStatus === ThreadStatus.Running) {
-      if (keep !== SWITCH) {
-        if (keep > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + keep);
-        return;
-      }
-      p.runtime.hysteresisRunStop(cpu.runtime);
-      pQueued = true;
+    if (keep !== SWITCH) {
+      if (keep > 0) yield* cpu.timers.arm(cpu.preemptionTimer, now + keep);
+      return;
+    }
+    p.runtime.hysteresisRunStop(cpu.runtime);
+    const pQueued = pStatus === ThreadStatus.Running;
+    if (pQueued) {
       const old = yield this.statusStore(p, ThreadStatus.Running, ThreadStatus.Queued);
       this.requeuePreempted(cpu, p, fromYield, old);
-    } else {
-      p.runtime.hysteresisRunStop(cpu.runtime);
     }
     const n = this.takeNext(cpu, p, fromYield);
     const nOld = yield this.statusStore(n, ThreadStatus.Queued, ThreadStatus.Running);
@@ -1193,23 +1193,18 @@ export class Kernel implements WaitPort {
       // A cell-equals predicate is one load, checked here without a generator (sim/effects.ts).
       const quick = predicate as Partial<CellEquals>;
       const holds = quick.cell !== undefined ? (yield load(quick.cell)) === quick.value : yield* predicate();
-      if (holds) {
-        const seen = yield this.stopWaitCas(thread);
-        thread.preemptCounter--;
-        if (seen !== ThreadStatus.Waiting) {
-          const status = yield thread.statusLoad;
-          if (status !== ThreadStatus.Running) yield* this.stopWaitAfter(thread, seen, status);
-        }
-        return;
+      if (!holds) {
+        if (mutex !== null) yield* mutex.unlock();
+        yield invoke(this.schedule());
       }
-      if (mutex !== null) yield* mutex.unlock();
-      yield invoke(this.schedule());
+      // stop_wait, after the predicate held or after sleeping.
       const seen = yield this.stopWaitCas(thread);
       thread.preemptCounter--;
       if (seen !== ThreadStatus.Waiting) {
         const status = yield thread.statusLoad;
         if (status !== ThreadStatus.Running) yield* this.stopWaitAfter(thread, seen, status);
       }
+      if (holds) return;
       if (mutex !== null) yield* mutex.lock();
     }
   }
@@ -1320,6 +1315,7 @@ export class Kernel implements WaitPort {
     return sent;
   }
 
+  /** fetch_or as OSv's atomic loop (wakeImpl writes it out, with sendWakeupIpi: keep them in step). */
   private *fetchOr(cell: Cell, bits: number): Guest<number> {
     for (;;) {
       const old = yield load(cell);
@@ -1327,7 +1323,10 @@ export class Kernel implements WaitPort {
     }
   }
 
-  /** send_wakeup_ipi: only when the target is not polling and has at most one runnable thread. */
+  /**
+   * send_wakeup_ipi: only when the target is not polling and has at most one runnable thread
+   * (written out in wakeImpl too, the hot path; keep the two in step).
+   */
   private *sendWakeupIpi(target: SchedCpu): Guest<void> {
     yield fence();
     const polling = yield load(target.idlePoll);

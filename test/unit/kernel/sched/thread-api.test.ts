@@ -193,20 +193,27 @@ describe("the load balancer and migration locks", () => {
     expect(pinned.map((t) => t.stats.migrations)).toEqual([0, 0, 0]);
   });
 
-  it("unpin() lets the balancer move a thread again", () => {
-    const { sim, kernel } = boot(2, { stopWhenDone: false });
-    const hogs = [0, 1, 2].map((i) =>
+  /** Three hogs on cpu0 that pin themselves there (and, after `unpinAfterNs` of CPU, unpin). */
+  function pinnedHogs(kernel: ReturnType<typeof boot>["kernel"], unpinAfterNs?: number): KThread[] {
+    return [0, 1, 2].map((i) =>
       kernel.spawn(
         `hog${i}`,
         function* (api): Guest<void> {
           yield* api.pin(0);
-          yield* api.compute(50_000_000);
-          yield* api.unpin();
+          if (unpinAfterNs !== undefined) {
+            yield* api.compute(unpinAfterNs);
+            yield* api.unpin();
+          }
           yield* hog(api);
         },
         { cpu: 0 },
       ),
     );
+  }
+
+  it("unpin() lets the balancer move a thread again", () => {
+    const { sim, kernel } = boot(2, { stopWhenDone: false });
+    const hogs = pinnedHogs(kernel, 50_000_000);
     kernel.start();
     sim.run({ untilNs: 600_000_000 });
     expect(hogs.some((t) => t.stats.migrations > 0)).toBe(true);
@@ -216,16 +223,7 @@ describe("the load balancer and migration locks", () => {
   it("unpin(t) from another CPU lets the balancer move t again (a helper does it on t's CPU)", () => {
     function run(unpinOthers: boolean) {
       const { sim, kernel } = boot(2, { stopWhenDone: false });
-      const hogs = [0, 1, 2].map((i) =>
-        kernel.spawn(
-          `hog${i}`,
-          function* (api): Guest<void> {
-            yield* api.pin(0);
-            yield* hog(api);
-          },
-          { cpu: 0 },
-        ),
-      );
+      const hogs = pinnedHogs(kernel);
       kernel.spawn(
         "unpinner",
         function* (api): Guest<void> {
@@ -247,6 +245,7 @@ describe("the load balancer and migration locks", () => {
     // One helper per unpin, started on cpu0 where the hogs are.
     const helpers = freed.kernel.threads.filter((t) => t.name.endsWith(".unpinner"));
     expect(helpers.map((t) => t.name)).toEqual(["hog0.unpinner", "hog1.unpinner", "hog2.unpinner"]);
+    expect(helpers.map((t) => t.cpu.index)).toEqual([0, 0, 0]);
   });
 });
 
